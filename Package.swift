@@ -1,0 +1,42 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "NewsDedup",
+    platforms: [.macOS(.v13)],
+    // MARK: - Public API
+    products: [
+        .library(name: "NewsDedup", targets: ["NewsDedup"]),
+        .executable(name: "newsdedup", targets: ["newsdedup"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // MARK: - Implementation details
+        /// Module map and header only: links Debian's generic `libblas` and `liblapack`,
+        /// so `update-alternatives` can swap in OpenBLAS without a rebuild.
+        .systemLibrary(
+            name: "CBLASLAPACK",
+            path: "Sources/CBLASLAPACK",
+            providers: [.apt(["libblas-dev", "liblapack-dev"])]
+        ),
+        /// Dense matrices, BLAS products, QR, SVD and the randomized truncated SVD.
+        /// The only module that imports `CBLASLAPACK`.
+        .target(name: "LinearAlgebra", dependencies: ["CBLASLAPACK"]),
+        /// The pipeline: reading, text analysis, TF-IDF, copies, stories, topics, results.
+        .target(name: "NewsDedup", dependencies: ["LinearAlgebra"]),
+        /// The command-line tool: parses, validates, calls `NewsDedup`.
+        .executableTarget(
+            name: "newsdedup",
+            dependencies: [
+                "NewsDedup",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // MARK: - Tests
+        .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"], exclude: ["Fixtures"]),
+        .testTarget(name: "NewsDedupTests", dependencies: ["NewsDedup"], exclude: ["Fixtures"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

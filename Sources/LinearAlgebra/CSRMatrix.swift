@@ -1,0 +1,90 @@
+/// A sparse matrix in compressed sparse row form, with `Double` values.
+public struct CSRMatrix: Sendable, Equatable {
+    public let rows: Int
+    public let columns: Int
+    /// `rowStart[i]..<rowStart[i+1]` indexes row i's entries; `rowStart.count == rows + 1`.
+    public let rowStart: [Int]
+    /// Column index of each entry, ascending within a row.
+    public let columnIndex: [Int32]
+    public let values: [Double]
+
+    public init(rows: Int, columns: Int, rowStart: [Int], columnIndex: [Int32], values: [Double]) {
+        precondition(rowStart.count == rows + 1, "rowStart must have rows + 1 entries")
+        precondition(columnIndex.count == values.count, "columnIndex and values differ in length")
+        precondition(rowStart.last == values.count, "rowStart.last must equal the number of entries")
+        self.rows = rows
+        self.columns = columns
+        self.rowStart = rowStart
+        self.columnIndex = columnIndex
+        self.values = values
+    }
+
+    public var nonzeroCount: Int { values.count }
+
+    /// Entries of row `i` as (column, value) pairs.
+    public func row(_ i: Int) -> [(column: Int, value: Double)] {
+        (rowStart[i]..<rowStart[i + 1]).map { (Int(columnIndex[$0]), values[$0]) }
+    }
+
+    /// Dot product of rows `i` and `j` (both sorted by column): a merge, no allocation.
+    public func rowDot(_ i: Int, _ j: Int) -> Double {
+        var a = rowStart[i], b = rowStart[j]
+        let ae = rowStart[i + 1], be = rowStart[j + 1]
+        var sum = 0.0
+        while a < ae && b < be {
+            let ca = columnIndex[a], cb = columnIndex[b]
+            if ca == cb { sum += values[a] * values[b]; a += 1; b += 1 }
+            else if ca < cb { a += 1 } else { b += 1 }
+        }
+        return sum
+    }
+
+    /// The transpose, built once (counting sort by column), so that `transpose * X` is a row gather.
+    public var transposed: CSRMatrix {
+        var counts = [Int](repeating: 0, count: columns + 1)
+        for c in columnIndex { counts[Int(c) + 1] += 1 }
+        for j in 0..<columns { counts[j + 1] += counts[j] }
+        var next = counts
+        var idx = [Int32](repeating: 0, count: values.count)
+        var val = [Double](repeating: 0, count: values.count)
+        for i in 0..<rows {
+            for p in rowStart[i]..<rowStart[i + 1] {
+                let c = Int(columnIndex[p])
+                let q = next[c]
+                idx[q] = Int32(i)
+                val[q] = values[p]
+                next[c] += 1
+            }
+        }
+        return CSRMatrix(rows: columns, columns: rows, rowStart: counts, columnIndex: idx, values: val)
+    }
+
+    /// `self * x` for a dense `x` (columns x k), parallel over rows. Returns rows x k.
+    public func multiply(_ x: Matrix) throws -> Matrix {
+        guard x.rows == columns else {
+            throw LinearAlgebraError.dimensionMismatch("sparse \(rows)x\(columns) times dense \(x.rows)x\(x.columns)")
+        }
+        let k = x.columns
+        // Row-major copy of x so that each sparse entry touches one contiguous row of k values.
+        let xr = x.transposed.elements
+        var yr = [Double](repeating: 0, count: rows * k)
+        yr.withUnsafeMutableBufferPointer { out in
+            let shared = SharedMutableBuffer(out)
+            xr.withUnsafeBufferPointer { xs in
+                let xp = xs.baseAddress!
+                Parallel.forEachChunk(rows, minimumChunk: 512) { range in
+                    for i in range {
+                        let yrow = shared.base + i * k
+                        for p in rowStart[i]..<rowStart[i + 1] {
+                            let v = values[p]
+                            let xrow = xp + Int(columnIndex[p]) * k
+                            for t in 0..<k { yrow[t] += v * xrow[t] }
+                        }
+                    }
+                }
+            }
+        }
+        // yr is row-major rows x k, i.e. column-major k x rows: transpose back.
+        return Matrix(rows: k, columns: rows, elements: yr).transposed
+    }
+}

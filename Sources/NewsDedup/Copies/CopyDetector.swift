@@ -1,0 +1,129 @@
+import Foundation
+import LinearAlgebra
+
+/// Finds wire copies: kept shingles -> one-permutation signatures -> LSH candidates ->
+/// exact verification -> groups in which every member is verified against the group's hub.
+public struct CopyDetector: Sendable {
+    public var configuration: CopyConfiguration
+
+    public init(_ configuration: CopyConfiguration) {
+        self.configuration = configuration
+    }
+
+    /// The decision rule (docs/copies.md): enough shared kept shingles, and the shorter
+    /// article mostly contained in the longer one.
+    public func isCopy(_ e: PairEvidence) -> Bool {
+        e.shared >= configuration.minSharedShingles && e.containment >= configuration.minContainment
+    }
+
+    public func detect(articles: [Article], analyzed: AnalyzedCorpus, kept: KeptShingles, terms: TermMatrix) -> DuplicateGroups {
+        let n = articles.count
+        var stats = CopyStats()
+        stats.shingles = analyzed.shingles.count
+        stats.keptShingles = kept.hashes.count
+        stats.commonShingles = kept.commonShingles.count
+        stats.boilerplateShingles = kept.boilerplateShingles.count
+
+        let lsh = LSHParameters.derive(bins: configuration.signatureBins, targetJaccard: configuration.targetJaccard,
+                                       recall: configuration.candidateRecall)
+        stats.bands = lsh.bands
+        stats.rows = lsh.rows
+        let signatures = Signatures.compute(kept: kept, bins: configuration.signatureBins)
+        let minShared = configuration.minSharedShingles
+        let candidates = LSHIndex.candidates(signatures, documentCount: n, parameters: lsh,
+                                             maxBucketSize: configuration.maxBucketSize,
+                                             isEmpty: { kept.start[$0 + 1] - kept.start[$0] < minShared })
+        stats.candidatePairs = candidates.pairs.count
+        stats.oversizedBuckets = candidates.oversizedBuckets
+
+        // Exact verification of every candidate, in parallel.
+        let pairs = candidates.pairs
+        let verifiedChunks = Parallel.mapChunks(pairs.count) { range -> [(Int32, Int32, PairEvidence)] in
+            var out: [(Int32, Int32, PairEvidence)] = []
+            for p in range {
+                let (a, b) = pairs[p]
+                let e = PairEvidence.measure(Int(a), Int(b), kept: kept, terms: terms)
+                if isCopy(e) { out.append((a, b, e)) }
+            }
+            return out
+        }
+        let verified = verifiedChunks.flatMap { $0 }
+        stats.verifiedPairs = verified.count
+        if let path = ProcessInfo.processInfo.environment["NEWSDEDUP_DUMP_PAIRS"] {
+            dumpPairs(pairs, articles: articles, kept: kept, terms: terms, to: path)
+        }
+
+        // Grouping: greedy stars. The article verified against the most others (ties: canonical
+        // order) takes its still-free verified neighbours; repeat. Every member is verified
+        // against its hub, so nothing chains through a third article.
+        var neighbours = [[Int32]](repeating: [], count: n)
+        for (a, b, _) in verified {
+            neighbours[Int(a)].append(b)
+            neighbours[Int(b)].append(a)
+        }
+        let order = CopyDetector.canonicalOrder(articles, analyzed: analyzed)
+        var rank = [Int](repeating: 0, count: n)
+        for (r, d) in order.enumerated() { rank[d] = r }
+        let degree = neighbours.map(\.count)
+        var hubs: [Int] = (0..<n).filter { degree[$0] > 0 }
+        hubs.sort { (a: Int, b: Int) -> Bool in
+            if degree[a] != degree[b] { return degree[a] > degree[b] }
+            return rank[a] < rank[b]
+        }
+        var groupOf = [Int32](repeating: -1, count: n)
+        var groups: [DuplicateGroup] = []
+        for hub in hubs where groupOf[hub] < 0 {
+            let free = neighbours[hub].map(Int.init).filter { groupOf[$0] < 0 }
+            if free.isEmpty { continue }
+            var members = [hub] + free
+            members.sort { rank[$0] < rank[$1] }
+            let canonical = members[0]
+            let gi = Int32(groups.count)
+            for m in members { groupOf[m] = gi }
+            var evidence: [PairEvidence] = []
+            for m in members {
+                if m == canonical {
+                    let size = kept.shingles(of: m).count
+                    evidence.append(PairEvidence(shared: size, sizeA: size, sizeB: size, cosine: 1))
+                } else {
+                    evidence.append(PairEvidence.measure(canonical, m, kept: kept, terms: terms))
+                }
+            }
+            groups.append(DuplicateGroup(id: CopyDetector.groupID(canonicalID: articles[canonical].id),
+                                         canonical: canonical, members: members, evidence: evidence))
+        }
+        // Output order: by canonical order of the canonical article.
+        groups.sort { rank[$0.canonical] < rank[$1.canonical] }
+        for (gi, g) in groups.enumerated() { for m in g.members { groupOf[m] = Int32(gi) } }
+        stats.groups = groups.count
+        stats.articlesInGroups = groups.reduce(0) { $0 + $1.members.count }
+        return DuplicateGroups(groups: groups, groupOfArticle: groupOf, stats: stats)
+    }
+
+    /// Earliest date first (undated after dated), then longest body, then smallest id.
+    public static func canonicalOrder(_ articles: [Article], analyzed: AnalyzedCorpus) -> [Int] {
+        (0..<articles.count).sorted { a, b in
+            let da = articles[a].date?.daysSinceEpoch ?? Int32.max
+            let db = articles[b].date?.daysSinceEpoch ?? Int32.max
+            if da != db { return da < db }
+            let la = analyzed.tokenCounts[a], lb = analyzed.tokenCounts[b]
+            if la != lb { return la > lb }
+            return articles[a].id.utf8.lexicographicallyPrecedes(articles[b].id.utf8)
+        }
+    }
+
+    /// `dup-` and the first 12 hex digits of the shingle hash of the canonical id's UTF-8.
+    public static func groupID(canonicalID: String) -> String {
+        "dup-" + ShingleHash.hex(ShingleHash.mix(ShingleHash.fnv1a(canonicalID.utf8))).prefix(12)
+    }
+
+    private func dumpPairs(_ pairs: [(Int32, Int32)], articles: [Article], kept: KeptShingles, terms: TermMatrix, to path: String) {
+        var lines = "a\tb\tshared\tsizeA\tsizeB\tcontainment\tjaccard\tcosine\n"
+        for (a, b) in pairs {
+            let e = PairEvidence.measure(Int(a), Int(b), kept: kept, terms: terms)
+            if e.shared < 2 { continue }
+            lines += "\(articles[Int(a)].id)\t\(articles[Int(b)].id)\t\(e.shared)\t\(e.sizeA)\t\(e.sizeB)\t\(e.containment)\t\(e.jaccard)\t\(e.cosine)\n"
+        }
+        try? lines.write(toFile: path, atomically: true, encoding: .utf8)
+    }
+}

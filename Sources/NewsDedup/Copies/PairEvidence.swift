@@ -1,0 +1,34 @@
+/// The exact measures of one pair of articles, over their kept shingles and TF-IDF rows.
+public struct PairEvidence: Sendable, Equatable {
+    public var shared: Int
+    public var sizeA: Int
+    public var sizeB: Int
+    public var cosine: Double
+
+    public var jaccard: Double {
+        let union = sizeA + sizeB - shared
+        return union > 0 ? Double(shared) / Double(union) : 0
+    }
+
+    /// Shared shingles over the smaller article's shingles: near 1 when one is a trimmed copy
+    /// of the other, whatever was appended to the longer one.
+    public var containment: Double {
+        let m = min(sizeA, sizeB)
+        return m > 0 ? Double(shared) / Double(m) : 0
+    }
+
+    public static func intersectionCount(_ a: ArraySlice<UInt64>, _ b: ArraySlice<UInt64>) -> Int {
+        var i = a.startIndex, j = b.startIndex, count = 0
+        while i < a.endIndex && j < b.endIndex {
+            let x = a[i], y = b[j]
+            if x == y { count += 1; i += 1; j += 1 } else if x < y { i += 1 } else { j += 1 }
+        }
+        return count
+    }
+
+    public static func measure(_ a: Int, _ b: Int, kept: KeptShingles, terms: TermMatrix) -> PairEvidence {
+        let sa = kept.shingles(of: a), sb = kept.shingles(of: b)
+        return PairEvidence(shared: intersectionCount(sa, sb), sizeA: sa.count, sizeB: sb.count,
+                            cosine: terms.cosine(a, b))
+    }
+}

@@ -1,0 +1,139 @@
+import Foundation
+import LinearAlgebra
+
+/// Progress events, for the CLI to print (libraries don't print).
+public enum PipelineEvent: Sendable {
+    case stageStarted(String)
+    case stageFinished(String, seconds: Double, counts: [String: Int])
+    case issue(InputIssue)
+}
+
+/// Everything a run computed, stage by stage.
+public struct PipelineState: Sendable {
+    public var corpus: Corpus
+    public var analyzed: AnalyzedCorpus
+    public var model: TFIDFModel?
+    public var terms: TermMatrix
+    public var kept: KeptShingles
+    public var canonicalOrder: [Int]
+    public var duplicates: DuplicateGroups
+    public var stories: StoryClusters
+    public var topics: Topics?
+}
+
+/// The nightly job: read -> analyze -> vectorize -> copies -> stories -> topics -> write.
+public struct Pipeline: Sendable {
+    public var configuration: Configuration
+    public var observer: @Sendable (PipelineEvent) -> Void
+
+    public init(configuration: Configuration, observer: @escaping @Sendable (PipelineEvent) -> Void = { _ in }) {
+        self.configuration = configuration
+        self.observer = observer
+    }
+
+    /// Runs every stage and writes the results folder atomically. Returns the manifest.
+    @discardableResult
+    public func run(inputs: [String], output: String) throws -> RunManifest {
+        let started = Date()
+        var stages: [RunManifest.Stage] = []
+        let state = try compute(inputs: inputs, stages: &stages)
+        let t0 = Date()
+        observer(.stageStarted("write"))
+        let files: [(String, Data)] = [
+            ("duplicates.json", try ResultsWriter.encode(ResultsBuilder.duplicates(state))),
+            ("clusters.json", try ResultsBuilder.clustersData(state)),
+            ("topics.json", try ResultsWriter.encode(ResultsBuilder.topics(state))),
+        ]
+        var manifest: RunManifest?
+        try ResultsWriter(output: output).write(files: files) {
+            let writeSeconds = Date().timeIntervalSince(t0)
+            stages.append(.init(name: "write", seconds: writeSeconds, counts: ["files": files.count + 1]))
+            let m = makeManifest(inputs: inputs, state: state, stages: stages, started: started,
+                                 outputs: files.map(\.0) + ["manifest.json"])
+            manifest = m
+            return try ResultsWriter.encode(m)
+        }
+        observer(.stageFinished("write", seconds: Date().timeIntervalSince(t0), counts: ["files": files.count + 1]))
+        return manifest!
+    }
+
+    /// Every stage but writing; used by `run` and by `explain`.
+    public func compute(inputs: [String], stages: inout [RunManifest.Stage]) throws -> PipelineState {
+        if let threads = configuration.threads { Parallel.threads = max(1, threads) }
+        func timed<T>(_ name: String, _ body: () throws -> (T, [String: Int])) rethrows -> T {
+            observer(.stageStarted(name))
+            let t = Date()
+            let (value, counts) = try body()
+            let seconds = Date().timeIntervalSince(t)
+            stages.append(.init(name: name, seconds: seconds, counts: counts))
+            observer(.stageFinished(name, seconds: seconds, counts: counts))
+            return value
+        }
+        let corpus = timed("read") { () -> (Corpus, [String: Int]) in
+            let c = CorpusReader(configuration: configuration.reader).read(paths: inputs)
+            for issue in c.issues { observer(.issue(issue)) }
+            return (c, ["articles": c.articles.count, "files": c.files.count,
+                        "skipped": c.issues.filter { $0.action == .skipped }.count,
+                        "repaired": c.issues.filter { $0.action == .repaired }.count])
+        }
+        let articles = corpus.articles
+        let analyzed = timed("analyze") { () -> (AnalyzedCorpus, [String: Int]) in
+            let a = TextAnalyzer(tfidf: configuration.tfidf, shingleSize: configuration.copies.shingleSize).analyze(articles)
+            return (a, ["terms": a.terms.count, "shingles": a.shingles.count,
+                        "tokens": a.tokenCounts.reduce(0) { $0 + Int($1) }])
+        }
+        let (model, terms) = try timed("vectorize") { () -> ((TFIDFModel?, TermMatrix), [String: Int]) in
+            do {
+                let model = try TFIDFVectorizer(configuration.tfidf).fit(analyzed)
+                let terms = model.transform(analyzed)
+                return ((model, terms), ["vocabulary": terms.vocabulary.count, "nonzeros": terms.matrix.nonzeroCount])
+            } catch VectorizingError.noTermsRemain where articles.count < 2 || analyzed.termIDs.isEmpty {
+                // Nothing to vectorize (an empty night): empty rows, the later stages see no terms.
+                let empty = CSRMatrix(rows: articles.count, columns: 0, rowStart: [Int](repeating: 0, count: articles.count + 1),
+                                      columnIndex: [], values: [])
+                return ((nil, TermMatrix(matrix: empty, vocabulary: [], idf: [])), ["vocabulary": 0, "nonzeros": 0])
+            }
+        }
+        let order = CopyDetector.canonicalOrder(articles, analyzed: analyzed)
+        var rank = [Int](repeating: 0, count: articles.count)
+        for (r, d) in order.enumerated() { rank[d] = r }
+        let (kept, duplicates) = timed("copies") { () -> ((KeptShingles, DuplicateGroups), [String: Int]) in
+            let kept = KeptShingles.select(analyzed: analyzed, sources: articles.map(\.source), configuration: configuration.copies)
+            let d = CopyDetector(configuration.copies).detect(articles: articles, analyzed: analyzed, kept: kept, terms: terms)
+            let s = d.stats
+            return ((kept, d), ["keptShingles": s.keptShingles, "commonShingles": s.commonShingles,
+                                "boilerplateShingles": s.boilerplateShingles, "bands": s.bands, "rows": s.rows,
+                                "candidatePairs": s.candidatePairs, "oversizedBuckets": s.oversizedBuckets,
+                                "verifiedPairs": s.verifiedPairs, "groups": s.groups, "articlesInGroups": s.articlesInGroups])
+        }
+        let stories = timed("stories") { () -> (StoryClusters, [String: Int]) in
+            let s = StoryClusterer(configuration.stories).cluster(articles: articles, terms: terms, duplicates: duplicates,
+                                                                  canonicalRank: rank)
+            let st = s.stats
+            return (s, ["voices": st.voices, "candidatePairs": st.candidatePairs, "edges": st.edges,
+                        "merges": st.merges, "clusters": st.clusters, "multiArticleClusters": st.multiArticleClusters])
+        }
+        let topics = try timed("topics") { () -> (Topics?, [String: Int]) in
+            guard terms.matrix.rows > 1, terms.matrix.columns > 1 else { return (nil, ["topics": 0]) }
+            let t = try TopicModel(configuration.topics).topics(terms: terms, stories: stories)
+            return (t, ["topics": t.topics.count])
+        }
+        return PipelineState(corpus: corpus, analyzed: analyzed, model: model, terms: terms, kept: kept,
+                             canonicalOrder: order, duplicates: duplicates, stories: stories, topics: topics)
+    }
+
+    func makeManifest(inputs: [String], state: PipelineState, stages: [RunManifest.Stage], started: Date,
+                      outputs: [String]) -> RunManifest {
+        let iso = ISO8601DateFormatter()
+        let issues = state.corpus.issues.sorted()
+        return RunManifest(
+            inputs: inputs, files: state.corpus.files.count, ignoredFiles: state.corpus.ignoredFiles,
+            articles: .init(read: state.corpus.articles.count,
+                            skipped: issues.filter { $0.action == .skipped }.count,
+                            repaired: issues.filter { $0.action == .repaired }.count),
+            issues: issues, configuration: configuration, threads: Parallel.threads,
+            blasLibraries: BLASLibrary.loaded, stages: stages,
+            totalSeconds: stages.reduce(0) { $0 + $1.seconds }, outputs: outputs.sorted(),
+            startedAt: iso.string(from: started), finishedAt: iso.string(from: Date()), complete: true)
+    }
+}

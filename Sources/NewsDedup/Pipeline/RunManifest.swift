@@ -1,0 +1,32 @@
+/// `manifest.json`: what was read, what was skipped and why, the settings, per-stage counts
+/// and seconds, the BLAS library loaded, versions. Written last, so its presence marks a
+/// complete run.
+public struct RunManifest: Codable, Sendable {
+    public struct Stage: Codable, Sendable {
+        public var name: String
+        public var seconds: Double
+        public var counts: [String: Int]
+    }
+    public struct ArticleCounts: Codable, Sendable {
+        public var read: Int
+        public var skipped: Int
+        public var repaired: Int
+    }
+    public var schemaVersion = ResultsSchema.version
+    public var tool = ResultsSchema.tool
+    public var toolVersion = ResultsSchema.toolVersion
+    public var inputs: [String]
+    public var files: Int
+    public var ignoredFiles: [String]
+    public var articles: ArticleCounts
+    public var issues: [InputIssue]
+    public var configuration: Configuration
+    public var threads: Int
+    public var blasLibraries: [String]
+    public var stages: [Stage]
+    public var totalSeconds: Double
+    public var outputs: [String]
+    public var startedAt: String
+    public var finishedAt: String
+    public var complete: Bool
+}

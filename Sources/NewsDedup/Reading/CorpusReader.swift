@@ -1,0 +1,307 @@
+import Foundation
+import LinearAlgebra
+
+/// Reads articles from files and folders: the seed format and plain `.txt` (one article per
+/// file), and `.jsonl` / `.ndjson` (one article per line). Folders are walked recursively in
+/// sorted order. JSONL is streamed in batches, so the raw bytes are never all in memory.
+/// Nothing here throws for bad input: every problem becomes an `InputIssue` and the run goes on.
+public struct CorpusReader: Sendable {
+    public var configuration: ReaderConfiguration
+
+    public init(configuration: ReaderConfiguration = ReaderConfiguration()) {
+        self.configuration = configuration
+    }
+
+    static let textExtensions: Set<String> = ["txt"]
+    static let jsonlExtensions: Set<String> = ["jsonl", "ndjson"]
+
+    /// A file to read: its path on disk and the id prefix relative to its input root.
+    struct InputFile {
+        var path: String
+        var relativePath: String
+        /// The containing folder's name relative to the root (the source for `.txt` articles).
+        var folder: String?
+    }
+
+    public func read(paths: [String]) -> Corpus {
+        var corpus = Corpus(articles: [])
+        var seenIDs = Set<String>()
+        var files: [InputFile] = []
+        for path in paths {
+            collect(path: path, into: &files, corpus: &corpus)
+        }
+        // Text files are read in parallel batches; JSONL files stream line batches in parallel.
+        var pendingText: [InputFile] = []
+        func flushText() {
+            if pendingText.isEmpty { return }
+            let batch = pendingText
+            let results = Parallel.mapChunks(batch.count, chunks: min(batch.count, Parallel.threads * 4)) { range in
+                range.map { readTextFile(batch[$0]) }
+            }
+            for chunk in results {
+                for (article, issues) in chunk {
+                    corpus.issues.append(contentsOf: issues)
+                    if let article { accept(article, into: &corpus, seen: &seenIDs) }
+                }
+            }
+            pendingText.removeAll(keepingCapacity: true)
+        }
+        for file in files {
+            corpus.files.append(file.path)
+            let ext = (file.path as NSString).pathExtension.lowercased()
+            if Self.jsonlExtensions.contains(ext) {
+                flushText()
+                readJSONL(file) { article in accept(article, into: &corpus, seen: &seenIDs) } issue: { corpus.issues.append($0) }
+            } else {
+                pendingText.append(file)
+                if pendingText.count >= 1024 { flushText() }
+            }
+        }
+        flushText()
+        return corpus
+    }
+
+    private func accept(_ article: Article, into corpus: inout Corpus, seen: inout Set<String>) {
+        if seen.insert(article.id).inserted {
+            corpus.articles.append(article)
+        } else {
+            corpus.issues.append(InputIssue(
+                file: article.file, line: article.line, action: .skipped,
+                reason: "duplicate id '\(article.id)': an earlier article has the same id; ids must be unique"))
+        }
+    }
+
+    // MARK: - Finding files
+
+    private func collect(path: String, into files: inout [InputFile], corpus: inout Corpus) {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            corpus.issues.append(InputIssue(file: path, action: .skipped, reason: "no such file or folder"))
+            return
+        }
+        if isDirectory.boolValue {
+            var visited = Set<String>()
+            walk(folder: path, relative: "", into: &files, corpus: &corpus, visited: &visited)
+        } else {
+            let name = (path as NSString).lastPathComponent
+            let ext = (name as NSString).pathExtension.lowercased()
+            if Self.textExtensions.contains(ext) || Self.jsonlExtensions.contains(ext) {
+                files.append(InputFile(path: path, relativePath: name, folder: nil))
+            } else {
+                corpus.issues.append(InputIssue(
+                    file: path, action: .skipped,
+                    reason: "unsupported file type '.\(ext)': give .txt (seed or plain text), .jsonl or .ndjson"))
+            }
+        }
+    }
+
+    private func walk(folder: String, relative: String, into files: inout [InputFile],
+                      corpus: inout Corpus, visited: inout Set<String>) {
+        let real = (folder as NSString).resolvingSymlinksInPath
+        guard visited.insert(real).inserted else {
+            corpus.issues.append(InputIssue(file: folder, action: .skipped, reason: "symbolic-link loop: this folder was already read"))
+            return
+        }
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: folder)
+        } catch {
+            corpus.issues.append(InputIssue(file: folder, action: .skipped, reason: "cannot list folder: \(error.localizedDescription)"))
+            return
+        }
+        for name in names.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) where !name.hasPrefix(".") {
+            let full = (folder as NSString).appendingPathComponent(name)
+            let rel = relative.isEmpty ? name : relative + "/" + name
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: full, isDirectory: &isDirectory) else {
+                corpus.issues.append(InputIssue(file: full, action: .skipped, reason: "broken symbolic link or vanished file"))
+                continue
+            }
+            if isDirectory.boolValue {
+                walk(folder: full, relative: rel, into: &files, corpus: &corpus, visited: &visited)
+            } else {
+                let ext = (name as NSString).pathExtension.lowercased()
+                if Self.textExtensions.contains(ext) || Self.jsonlExtensions.contains(ext) {
+                    let folderName = relative.isEmpty ? nil : (relative as NSString).lastPathComponent
+                    files.append(InputFile(path: full, relativePath: rel, folder: folderName))
+                } else {
+                    corpus.ignoredFiles.append(full)
+                }
+            }
+        }
+    }
+
+    // MARK: - Text files
+
+    func readTextFile(_ file: InputFile) -> (Article?, [InputIssue]) {
+        var issues: [InputIssue] = []
+        func skip(_ reason: String) -> (Article?, [InputIssue]) {
+            issues.append(InputIssue(file: file.path, action: .skipped, reason: reason))
+            return (nil, issues)
+        }
+        let bytes: [UInt8]
+        switch RawFile.read(file.path, limit: configuration.maxFileBytes) {
+        case .failure(let error): return skip(error.reason)
+        case .success(let b): bytes = b
+        }
+        if bytes.isEmpty { return skip("empty file") }
+        if RawFile.looksBinary(bytes) { return skip("binary file (NUL bytes or mostly control characters), not text") }
+        let (content, invalid) = RawFile.decodeUTF8(bytes)
+        if invalid > 0 {
+            issues.append(InputIssue(file: file.path, action: .repaired,
+                                     reason: "invalid UTF-8: \(invalid) byte sequence(s) replaced with U+FFFD"))
+        }
+        let parsed = TextArticleParser.parse(content)
+        var date: Day?
+        if let dateText = parsed.dateText {
+            date = Day(iso: dateText)
+            if date == nil {
+                issues.append(InputIssue(file: file.path, line: 1, action: .repaired,
+                                         reason: "impossible or malformed date '\(dateText)' (want YYYY-MM-DD); article kept without a date"))
+            }
+        }
+        let title = TextNormalizer.line(parsed.title)
+        let body = TextNormalizer.body(parsed.body)
+        if title.isEmpty && body.isEmpty { return skip("no text: the file holds only whitespace") }
+        let article = Article(
+            id: file.relativePath, title: title, text: body, date: date, source: file.folder,
+            url: nil, file: file.path, line: nil)
+        return (article, issues)
+    }
+
+    // MARK: - JSONL
+
+    func readJSONL(_ file: InputFile, article: (Article) -> Void, issue: (InputIssue) -> Void) {
+        guard let handle = FileHandle(forReadingAtPath: file.path) else {
+            issue(InputIssue(file: file.path, action: .skipped, reason: RawFile.openFailureReason(file.path)))
+            return
+        }
+        defer { try? handle.close() }
+        var carry = [UInt8]()
+        var lineNumber = 0
+        var sawAnything = false
+        var skippingLongLine = false
+        while true {
+            let chunk: Data
+            do {
+                chunk = try handle.read(upToCount: configuration.batchBytes) ?? Data()
+            } catch {
+                issue(InputIssue(file: file.path, line: lineNumber + 1, action: .skipped,
+                                 reason: "read error: \(error.localizedDescription); the rest of the file is skipped"))
+                return
+            }
+            let atEnd = chunk.isEmpty
+            if !atEnd { sawAnything = true }
+            var buffer = carry
+            buffer.append(contentsOf: chunk)
+            carry.removeAll(keepingCapacity: true)
+            // Split complete lines; keep the trailing partial line for the next batch.
+            var lines: [(number: Int, range: Range<Int>)] = []
+            var start = 0
+            for i in 0..<buffer.count where buffer[i] == 0x0A {
+                lineNumber += 1
+                if skippingLongLine { skippingLongLine = false; start = i + 1; continue }
+                lines.append((lineNumber, start..<i))
+                start = i + 1
+            }
+            if start < buffer.count {
+                if atEnd {
+                    lineNumber += 1
+                    if !skippingLongLine { lines.append((lineNumber, start..<buffer.count)) }
+                } else if buffer.count - start > configuration.maxLineBytes {
+                    if !skippingLongLine {
+                        issue(InputIssue(file: file.path, line: lineNumber + 1, action: .skipped,
+                                         reason: "line longer than \(configuration.maxLineBytes) bytes"))
+                    }
+                    skippingLongLine = true
+                } else {
+                    carry = Array(buffer[start...])
+                }
+            }
+            let batch = buffer
+            let parsed = Parallel.mapChunks(lines.count, chunks: min(lines.count, Parallel.threads * 4)) { range in
+                range.map { k in
+                    parseJSONLine(batch[lines[k].range], file: file, line: lines[k].number)
+                }
+            }
+            for chunk in parsed {
+                for (a, issues) in chunk {
+                    issues.forEach(issue)
+                    if let a { article(a) }
+                }
+            }
+            if atEnd { break }
+        }
+        if !sawAnything {
+            issue(InputIssue(file: file.path, action: .skipped, reason: "empty file"))
+        }
+    }
+
+    func parseJSONLine(_ bytes: ArraySlice<UInt8>, file: InputFile, line: Int) -> (Article?, [InputIssue]) {
+        var issues: [InputIssue] = []
+        func skip(_ reason: String) -> (Article?, [InputIssue]) {
+            issues.append(InputIssue(file: file.path, line: line, action: .skipped, reason: reason))
+            return (nil, issues)
+        }
+        // Blank lines are allowed and silently ignored.
+        if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return (nil, []) }
+        if bytes.contains(0) { return skip("binary data (NUL byte) in a JSONL line") }
+        var data = Data(bytes)
+        var object = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
+        if object == nil {
+            let (text, invalid) = RawFile.decodeUTF8(Array(bytes))
+            if invalid > 0 {
+                data = Data(text.utf8)
+                object = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
+                if object != nil {
+                    issues.append(InputIssue(file: file.path, line: line, action: .repaired,
+                                             reason: "invalid UTF-8: \(invalid) byte sequence(s) replaced with U+FFFD"))
+                }
+            }
+        }
+        guard let parsedObject = object else { return skip("malformed JSON: not a valid JSON object on this line") }
+        guard let dict = parsedObject as? [String: Any] else { return skip("malformed article: the line is JSON but not an object") }
+
+        var id: String
+        switch dict["id"] {
+        case let s as String where !s.isEmpty: id = s
+        case let n as NSNumber:
+            let d = n.doubleValue
+            id = d == d.rounded() && abs(d) < 1e15 ? String(Int64(d)) : n.stringValue
+        case nil, is NSNull:
+            id = "\(file.relativePath):\(line)"
+            issues.append(InputIssue(file: file.path, line: line, action: .repaired,
+                                     reason: "no 'id': the article was given the id '\(id)'"))
+        default:
+            return skip("'id' must be a non-empty string or a number")
+        }
+        id = id.trimmingCharacters(in: .whitespacesAndNewlines)
+
+        let rawText = dict["text"] as? String ?? ""
+        let rawTitle = dict["title"] as? String ?? ""
+        let text = TextNormalizer.body(rawText)
+        var title = TextNormalizer.line(rawTitle)
+        if text.isEmpty && title.isEmpty { return skip("no text: 'title' and 'text' are both missing or empty") }
+        if title.isEmpty { title = TextNormalizer.line(String(text.prefix(120))) }
+
+        var date: Day?
+        switch dict["date"] {
+        case nil, is NSNull: break
+        case let s as String:
+            if !s.isEmpty {
+                date = Day(iso: s)
+                if date == nil {
+                    issues.append(InputIssue(file: file.path, line: line, action: .repaired,
+                                             reason: "impossible or malformed date '\(s.prefix(40))' (want YYYY-MM-DD or ISO 8601); article kept without a date"))
+                }
+            }
+        default:
+            issues.append(InputIssue(file: file.path, line: line, action: .repaired,
+                                     reason: "'date' is not a string; article kept without a date"))
+        }
+        let source = (dict["source"] as? String).map { TextNormalizer.line($0) }.flatMap { $0.isEmpty ? nil : $0 }
+        let url = (dict["url"] as? String).flatMap { $0.isEmpty ? nil : $0 }
+        return (Article(id: id, title: title, text: text, date: date, source: source, url: url,
+                        file: file.path, line: line), issues)
+    }
+}

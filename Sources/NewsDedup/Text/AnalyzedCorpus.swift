@@ -1,0 +1,22 @@
+/// What the analysis pass extracts from every article: TF-IDF term counts (title weighted,
+/// stop words removed) and the sorted, de-duplicated shingle hashes of the body. After this
+/// stage nothing re-tokenizes.
+public struct AnalyzedCorpus: Sendable {
+    /// Terms seen, in first-seen order; `termIDs` index into this.
+    public var terms: [String]
+    /// Document `d`'s terms are `termStart[d]..<termStart[d+1]` (ascending term id).
+    public var termStart: [Int]
+    public var termIDs: [Int32]
+    public var termCounts: [Float]
+    /// Document `d`'s shingles are `shingleStart[d]..<shingleStart[d+1]`, ascending, unique.
+    public var shingleStart: [Int]
+    public var shingles: [UInt64]
+    /// Tokens in the body (all tokens, stop words included): the article's length.
+    public var tokenCounts: [Int32]
+
+    public var documentCount: Int { termStart.count - 1 }
+
+    public func shingles(of d: Int) -> ArraySlice<UInt64> {
+        shingles[shingleStart[d]..<shingleStart[d + 1]]
+    }
+}

@@ -1,0 +1,129 @@
+import Foundation
+
+/// Normalises article text for matching: HTML entities decoded, Unicode NFKC, curly quotes and
+/// dashes folded to ASCII, whitespace collapsed. A pure function of its input.
+public enum TextNormalizer {
+    /// Body text: paragraphs (separated by a blank line in the input, or by single newlines in
+    /// JSON text) become lines joined by `\n`; whitespace inside a paragraph collapses to one space.
+    public static func body(_ raw: String) -> String {
+        let folded = fold(raw)
+        var paragraphs: [Substring] = []
+        for line in folded.split(separator: "\n", omittingEmptySubsequences: true) {
+            let collapsed = collapseSpaces(line)
+            if !collapsed.isEmpty { paragraphs.append(Substring(collapsed)) }
+        }
+        return paragraphs.joined(separator: "\n")
+    }
+
+    /// A single line (titles): everything collapsed to single spaces, quotes and dashes kept
+    /// typographic unless `foldPunctuation` is set.
+    public static func line(_ raw: String, foldPunctuation: Bool = false) -> String {
+        var s = decodeEntities(raw)
+        if !isASCII(s) { s = s.precomposedStringWithCompatibilityMapping }
+        if foldPunctuation { s = foldQuotesAndDashes(s) }
+        return collapseSpaces(Substring(s.replacingOccurrences(of: "\n", with: " ")))
+    }
+
+    /// Entities, NFKC, quotes, dashes and exotic spaces; keeps newlines.
+    public static func fold(_ raw: String) -> String {
+        var s = decodeEntities(raw)
+        if !isASCII(s) {
+            s = s.precomposedStringWithCompatibilityMapping
+            s = foldQuotesAndDashes(s)
+        }
+        return s
+    }
+
+    static func isASCII(_ s: String) -> Bool {
+        s.utf8.allSatisfy { $0 < 0x80 }
+    }
+
+    /// Curly quotes to straight, dashes and minus to `-`, unusual spaces to a plain space.
+    public static func foldQuotesAndDashes(_ s: String) -> String {
+        var out = String.UnicodeScalarView()
+        out.reserveCapacity(s.unicodeScalars.count)
+        for u in s.unicodeScalars {
+            switch u.value {
+            case 0x2018, 0x2019, 0x201A, 0x201B, 0x2032, 0x02BC, 0x0060, 0x00B4: out.append("'")
+            case 0x201C, 0x201D, 0x201E, 0x201F, 0x2033, 0x00AB, 0x00BB: out.append("\"")
+            case 0x2010, 0x2011, 0x2012, 0x2013, 0x2014, 0x2015, 0x2212, 0xFE58, 0xFE63, 0xFF0D: out.append("-")
+            case 0x00A0, 0x2000...0x200A, 0x202F, 0x205F, 0x3000, 0x0009, 0x000B, 0x000C: out.append(" ")
+            case 0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0x00AD: continue   // zero-width and soft hyphen
+            case 0x000D: out.append("\n")
+            case 0x2028, 0x2029, 0x0085: out.append("\n")
+            default: out.append(u)
+            }
+        }
+        return String(out)
+    }
+
+    /// Collapses runs of spaces and tabs to one space and trims the ends.
+    static func collapseSpaces(_ s: Substring) -> String {
+        var out = [UInt8]()
+        out.reserveCapacity(s.utf8.count)
+        var pendingSpace = false
+        for b in s.utf8 {
+            if b == 0x20 || b == 0x09 || b == 0x0D || b == 0x0A || b == 0x0B || b == 0x0C {
+                pendingSpace = !out.isEmpty
+            } else {
+                if pendingSpace { out.append(0x20); pendingSpace = false }
+                out.append(b)
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Decodes HTML character references: the common named ones and every numeric form.
+    /// An unknown or malformed reference is left as written.
+    public static func decodeEntities(_ s: String) -> String {
+        guard s.utf8.contains(UInt8(ascii: "&")) else { return s }
+        var out = ""
+        out.reserveCapacity(s.utf8.count)
+        var i = s.startIndex
+        while i < s.endIndex {
+            let c = s[i]
+            if c == "&", let semi = s[i...].prefix(12).firstIndex(of: ";") {
+                let name = s[s.index(after: i)..<semi]
+                if let decoded = decodeEntity(name) {
+                    out.append(decoded)
+                    i = s.index(after: semi)
+                    continue
+                }
+            }
+            out.append(c)
+            i = s.index(after: i)
+        }
+        return out
+    }
+
+    private static func decodeEntity(_ name: Substring) -> String? {
+        if name.hasPrefix("#") {
+            let digits = name.dropFirst()
+            let value: UInt32?
+            if digits.hasPrefix("x") || digits.hasPrefix("X") {
+                value = UInt32(digits.dropFirst(), radix: 16)
+            } else {
+                value = UInt32(digits, radix: 10)
+            }
+            guard let v = value, v != 0, let scalar = Unicode.Scalar(v) else { return nil }
+            return String(Character(scalar))
+        }
+        return namedEntities[String(name)]
+    }
+
+    static let namedEntities: [String: String] = [
+        "amp": "&", "lt": "<", "gt": ">", "quot": "\"", "apos": "'", "nbsp": " ",
+        "mdash": "\u{2014}", "ndash": "\u{2013}", "hellip": "\u{2026}", "minus": "\u{2212}",
+        "lsquo": "\u{2018}", "rsquo": "\u{2019}", "sbquo": "\u{201A}", "ldquo": "\u{201C}",
+        "rdquo": "\u{201D}", "bdquo": "\u{201E}", "laquo": "\u{00AB}", "raquo": "\u{00BB}",
+        "copy": "\u{00A9}", "reg": "\u{00AE}", "trade": "\u{2122}", "deg": "\u{00B0}",
+        "euro": "\u{20AC}", "pound": "\u{00A3}", "yen": "\u{00A5}", "cent": "\u{00A2}",
+        "eacute": "\u{00E9}", "egrave": "\u{00E8}", "aacute": "\u{00E1}", "agrave": "\u{00E0}",
+        "iacute": "\u{00ED}", "oacute": "\u{00F3}", "uacute": "\u{00FA}", "ntilde": "\u{00F1}",
+        "ouml": "\u{00F6}", "uuml": "\u{00FC}", "auml": "\u{00E4}", "ccedil": "\u{00E7}",
+        "szlig": "\u{00DF}", "middot": "\u{00B7}", "bull": "\u{2022}", "shy": "\u{00AD}",
+        "thinsp": "\u{2009}", "ensp": "\u{2002}", "emsp": "\u{2003}", "times": "\u{00D7}",
+        "frac12": "\u{00BD}", "frac14": "\u{00BC}", "frac34": "\u{00BE}", "sect": "\u{00A7}",
+        "para": "\u{00B6}", "prime": "\u{2032}", "Prime": "\u{2033}",
+    ]
+}

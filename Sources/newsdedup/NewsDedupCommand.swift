@@ -1,0 +1,42 @@
+import ArgumentParser
+import Foundation
+import NewsDedup
+
+@main
+struct NewsDedupCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "newsdedup",
+        abstract: "Find duplicate wire copies, story clusters and topics in a night's news articles.",
+        discussion: """
+            Reads articles (seed-format or plain .txt files, .jsonl/.ndjson with one article per line, \
+            or folders of them), and writes duplicates.json, clusters.json, topics.json and \
+            manifest.json into the results folder. See README.md and docs/results.md.
+
+            Exit codes: 0 success, 1 failure, 2 bad usage.
+            """,
+        version: NewsDedup.ResultsSchema.toolVersion,
+        subcommands: [Run.self, Duplicates.self, Stories.self, Topics.self, Explain.self],
+        defaultSubcommand: Run.self
+    )
+
+    /// ArgumentParser exits 64 on bad usage; this tool promises 2 (and 1 for any failure).
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            let message = fullMessage(for: error)
+            if code == .success {
+                if !message.isEmpty { print(message) }
+                Foundation.exit(0)
+            }
+            if !message.isEmpty { FileHandle.standardError.write(Data((message + "\n").utf8)) }
+            Foundation.exit(code == .validationFailure ? 2 : 1)
+        }
+    }
+}
+
+func printError(_ message: String) {
+    FileHandle.standardError.write(Data((message + "\n").utf8))
+}

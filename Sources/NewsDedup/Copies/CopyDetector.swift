@@ -14,6 +14,7 @@ public struct CopyDetector: Sendable {
     /// article mostly contained in the longer one.
     public func isCopy(_ e: PairEvidence) -> Bool {
         e.shared >= configuration.minSharedShingles && e.containment >= configuration.minContainment
+            && e.cosine >= configuration.minCosine
     }
 
     public func detect(articles: [Article], analyzed: AnalyzedCorpus, kept: KeptShingles, terms: TermMatrix) -> DuplicateGroups {

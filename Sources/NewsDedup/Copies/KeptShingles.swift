@@ -6,9 +6,9 @@ import LinearAlgebra
 /// - **common**: found in more than `maxShingleDocuments` articles (stock phrases, templates:
 ///   a copied story is republished a few dozen times at most), or
 /// - **an outlet's boilerplate**: found in at least `boilerplateSourceArticles` articles of one
-///   source (wire copies travel across outlets; one outlet repeating the same words in many of
-///   its own articles is its footer, byline or template). Articles without a source take no
-///   part in this rule.
+///   source, or in 1% of that source's articles if more (wire copies travel across outlets;
+///   one outlet repeating the same words across its own output is its footer, byline or
+///   template). Articles without a source take no part in this rule.
 public struct KeptShingles: Sendable {
     public var start: [Int]
     public var hashes: [UInt64]
@@ -63,6 +63,11 @@ public struct KeptShingles: Sendable {
                 }
             }
         }
+        var sourceSize = [Int](repeating: 0, count: sourceID.count)
+        for s in docSource where s != UInt32.max { sourceSize[Int(s)] += 1 }
+        let limit = sourceSize.map {
+            max(configuration.boilerplateSourceArticles, Int((configuration.boilerplateSourceFraction * Double($0)).rounded(.up)))
+        }
         var pairs: [(UInt64, UInt32)] = []
         for d in 0..<n where docSource[d] != UInt32.max {
             for h in analyzed.shingles(of: d) { pairs.append((h, docSource[d])) }
@@ -73,7 +78,7 @@ public struct KeptShingles: Sendable {
         while i < pairs.count {
             var j = i + 1
             while j < pairs.count && pairs[j] == pairs[i] { j += 1 }
-            if j - i >= configuration.boilerplateSourceArticles, boilerplate.last != pairs[i].0 {
+            if j - i >= limit[Int(pairs[i].1)], boilerplate.last != pairs[i].0 {
                 boilerplate.append(pairs[i].0)
             }
             i = j

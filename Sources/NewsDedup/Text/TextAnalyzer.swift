@@ -8,7 +8,8 @@ public struct TextAnalyzer: Sendable {
     public var tokenizer = Tokenizer()
 
     /// TF-IDF term counts follow `tfidf.stopWords` and `tfidf.titleWeight`; shingles are
-    /// `shingleSize` consecutive body tokens, stop words included.
+    /// `shingleSize` consecutive tokens (stop words included) of the headline and of the body,
+    /// never spanning the two.
     public init(tfidf: TFIDFConfiguration, shingleSize: Int) {
         self.stopWords = tfidf.stopWords
         self.titleWeight = tfidf.titleWeight
@@ -88,12 +89,20 @@ public struct TextAnalyzer: Sendable {
 
         for index in range {
             let article = articles[index]
-            if titleWeight > 0 {
-                let w = Float(titleWeight)
-                tokenizer.forEachToken(in: article.title) { count($0, weight: w) }
-            }
             window.removeAll(keepingCapacity: true)
             hashes.removeAll(keepingCapacity: true)
+            // The headline is its own shingle segment: for copies whose body was cut to almost
+            // nothing, the (lightly edited) headline is the remaining evidence.
+            let w = Float(titleWeight)
+            tokenizer.forEachToken(in: article.title) { token in
+                if titleWeight > 0 { count(token, weight: w) }
+                window.append(token)
+                if window.count > k { window.removeFirst() }
+                if window.count == k { hashes.append(ShingleHash.hash(tokens: window)) }
+            }
+            if hashes.isEmpty && !window.isEmpty { hashes.append(ShingleHash.hash(tokens: window)) }
+            let titleShingles = hashes.count
+            window.removeAll(keepingCapacity: true)
             var tokens: Int32 = 0
             tokenizer.forEachToken(in: article.text) { token in
                 count(token, weight: 1)
@@ -102,7 +111,7 @@ public struct TextAnalyzer: Sendable {
                 if window.count > k { window.removeFirst() }
                 if window.count == k { hashes.append(ShingleHash.hash(tokens: window)) }
             }
-            if hashes.isEmpty && !window.isEmpty {
+            if hashes.count == titleShingles && !window.isEmpty {
                 // Shorter than one shingle: the whole text is the only shingle.
                 hashes.append(ShingleHash.hash(tokens: window))
             }

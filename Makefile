@@ -1,0 +1,26 @@
+# NewsDedup. `make run` and `make test` set up everything they need (apt packages included).
+SWIFT ?= swift
+RELEASE := .build/release/newsdedup
+
+.PHONY: deps build run test eval clean
+
+deps:
+	@bash scripts/install-deps.sh
+
+build: deps
+	$(SWIFT) build -c release --product newsdedup
+
+# The nightly job on the shipped demo corpus, writing Results/.
+run: build
+	$(RELEASE) run Corpus --out Results
+
+# Unit, reference-parity and end-to-end tests (no Python needed).
+test: deps
+	$(SWIFT) test --parallel --num-workers 2
+
+# Quality on ../shared/data beside the reference pipeline; fails under the bars.
+eval: build
+	python3 scripts/eval.py --newsdedup $(RELEASE) --python "$$(bash scripts/python-env.sh)" --enforce
+
+clean:
+	rm -rf .build .eval Results.tmp-* Results.old-*

@@ -23,8 +23,8 @@ public struct KeptShingles: Sendable {
     public enum Suppression: String, Sendable { case common, boilerplate }
 
     public func suppression(of h: UInt64) -> Suppression? {
-        if KeptShingles.sortedContains(commonShingles, h) { return .common }
         if KeptShingles.sortedContains(boilerplateShingles, h) { return .boilerplate }
+        if KeptShingles.sortedContains(commonShingles, h) { return .common }
         return nil
     }
 
@@ -95,6 +95,6 @@ public struct KeptShingles: Sendable {
             start.append(hashes.count)
         }
         return KeptShingles(start: start, hashes: hashes, commonShingles: common,
-                            boilerplateShingles: boilerplate.filter { !sortedContains(common, $0) })
+                            boilerplateShingles: boilerplate)
     }
 }

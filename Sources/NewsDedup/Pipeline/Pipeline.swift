@@ -77,10 +77,14 @@ public struct Pipeline: Sendable {
                         "repaired": c.issues.filter { $0.action == .repaired }.count])
         }
         let articles = corpus.articles
-        let analyzed = timed("analyze") { () -> (AnalyzedCorpus, [String: Int]) in
-            let a = TextAnalyzer(tfidf: configuration.tfidf, shingleSize: configuration.copies.shingleSize).analyze(articles)
-            return (a, ["terms": a.terms.count, "shingles": a.shingles.count,
-                        "tokens": a.tokenCounts.reduce(0) { $0 + Int($1) }])
+        let (analyzed, kept) = timed("analyze") { () -> ((AnalyzedCorpus, KeptShingles), [String: Int]) in
+            let analyzer = TextAnalyzer(tfidf: configuration.tfidf, shingleSize: configuration.copies.shingleSize)
+            let shingles = analyzer.shingles(articles)
+            let kept = KeptShingles.select(analyzed: shingles, sources: articles.map(\.source), configuration: configuration.copies)
+            let a = analyzer.terms(articles, shingles: shingles, boilerplate: kept.boilerplateShingles)
+            return ((a, kept), ["terms": a.terms.count, "shingles": a.shingles.count, "keptShingles": kept.hashes.count,
+                                "commonShingles": kept.commonShingles.count, "boilerplateShingles": kept.boilerplateShingles.count,
+                                "tokens": a.tokenCounts.reduce(0) { $0 + Int($1) }])
         }
         let (model, terms) = try timed("vectorize") { () -> ((TFIDFModel?, TermMatrix), [String: Int]) in
             do {
@@ -97,12 +101,10 @@ public struct Pipeline: Sendable {
         let order = CopyDetector.canonicalOrder(articles, analyzed: analyzed)
         var rank = [Int](repeating: 0, count: articles.count)
         for (r, d) in order.enumerated() { rank[d] = r }
-        let (kept, duplicates) = timed("copies") { () -> ((KeptShingles, DuplicateGroups), [String: Int]) in
-            let kept = KeptShingles.select(analyzed: analyzed, sources: articles.map(\.source), configuration: configuration.copies)
+        let duplicates = timed("copies") { () -> (DuplicateGroups, [String: Int]) in
             let d = CopyDetector(configuration.copies).detect(articles: articles, analyzed: analyzed, kept: kept, terms: terms)
             let s = d.stats
-            return ((kept, d), ["keptShingles": s.keptShingles, "commonShingles": s.commonShingles,
-                                "boilerplateShingles": s.boilerplateShingles, "bands": s.bands, "rows": s.rows,
+            return (d, ["bands": s.bands, "rows": s.rows,
                                 "candidatePairs": s.candidatePairs, "oversizedBuckets": s.oversizedBuckets,
                                 "verifiedPairs": s.verifiedPairs, "groups": s.groups, "articlesInGroups": s.articlesInGroups])
         }

@@ -5,10 +5,12 @@ import LinearAlgebra
 ///
 /// 1. Voices: each duplicate group is one voice (the normalised mean of its members' TF-IDF
 ///    rows), every other article is its own voice, so copies cannot outvote coverage.
-/// 2. Candidates: an inverted index over each voice's strongest terms; exact cosine for the
-///    voices sharing one; the best `neighbours` per voice are kept, within the date window.
-/// 3. Sparse average linkage: clusters merge, best pair first, while the mean similarity over
-///    all their cross pairs (pairs outside the graph count as 0) stays above the threshold.
+/// 2. Candidates: an inverted index finds the voices containing one of a voice's strongest
+///    terms; exact cosine for those; the best `neighbours` per voice are kept, within the date
+///    window. Each voice's local scale is its mean cosine to its 5 nearest voices.
+/// 3. Sparse average linkage on locally scaled similarity (CSLS): clusters merge, best pair
+///    first, while they are closer to each other than their members are to their usual
+///    neighbours (pairs outside the graph count as cosine 0).
 /// Cost: O(n * indexTerms * posting) for candidates, O(edges log edges) for merging; no n x n.
 public struct StoryClusterer: Sendable {
     public var configuration: StoryConfiguration
@@ -39,15 +41,17 @@ public struct StoryClusterer: Sendable {
             return days.isEmpty ? nil : (days.min()!, days.max()!)
         }
 
-        // 2. Candidates through an inverted index of strongest terms.
+        // 2. Candidates through an inverted index: voices containing one of a voice's
+        //    strongest terms (terms in more than `maxPosting` voices are skipped).
         var postings: [Int32: [Int32]] = [:]
+        for (i, vec) in vectors.enumerated() { for (t, _) in vec { postings[t, default: []].append(Int32(i)) } }
         let strongest: [[Int32]] = vectors.map { vec in
             vec.sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }.prefix(configuration.indexTerms).map(\.0)
         }
-        for (i, ts) in strongest.enumerated() { for t in ts { postings[t, default: []].append(Int32(i)) } }
         let window = Int32(configuration.windowDays)
-        let edgeChunks = Parallel.mapChunks(v) { range -> ([(Int32, Int32, Double)], Int) in
-            var out: [(Int32, Int32, Double)] = []
+        let k = max(1, configuration.localScaleNeighbours)
+        let neighbourChunks = Parallel.mapChunks(v) { range -> ([[(Int32, Double)]], Int) in
+            var out: [[(Int32, Double)]] = []
             var candidates = 0
             var seen = Set<Int32>()
             for i in range {
@@ -66,22 +70,25 @@ public struct StoryClusterer: Sendable {
                     if s > 0 { scored.append((j, s)) }
                 }
                 scored.sort { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }
-                for (j, s) in scored.prefix(configuration.neighbours) {
-                    out.append((Int32(min(i, Int(j))), Int32(max(i, Int(j))), s))
-                }
+                out.append(Array(scored.prefix(max(configuration.neighbours, k))))
             }
             return (out, candidates)
         }
+        var neighbours: [[(Int32, Double)]] = []
+        neighbours.reserveCapacity(v)
+        for (chunk, c) in neighbourChunks { neighbours.append(contentsOf: chunk); stats.candidatePairs += c }
+        // Local scale (CSLS, Conneau et al. 2018): each voice's mean cosine to its k nearest voices.
+        let scale: [Double] = neighbours.map { list in list.prefix(k).reduce(0) { $0 + $1.1 } / Double(k) }
         var edgeMap: [UInt64: Double] = [:]
-        for (chunk, c) in edgeChunks {
-            stats.candidatePairs += c
-            for (a, b, s) in chunk { edgeMap[UInt64(UInt32(a)) << 32 | UInt64(UInt32(b))] = s }
+        for (i, list) in neighbours.enumerated() {
+            for (j, s) in list.prefix(configuration.neighbours) {
+                edgeMap[UInt64(UInt32(min(i, Int(j)))) << 32 | UInt64(UInt32(max(i, Int(j))))] = s
+            }
         }
         stats.edges = edgeMap.count
 
-        // 3. Sparse average linkage.
-        let (labels, merges) = averageLinkage(voiceCount: v, edges: edgeMap, weights: voiceMembers.map { _ in 1 },
-                                              threshold: configuration.threshold)
+        // 3. Sparse average linkage on locally scaled similarity.
+        let (labels, merges) = averageLinkage(voiceCount: v, edges: edgeMap, scale: scale)
         stats.merges = merges
 
         // Assemble clusters of articles.
@@ -103,31 +110,50 @@ public struct StoryClusterer: Sendable {
         return StoryClusters(clusters: clusters, clusterOfArticle: clusterOf, stats: stats)
     }
 
-    /// Merges the pair of clusters with the highest average similarity first; deterministic
-    /// (ties by smaller label pair). Returns a label per voice and the number of merges.
-    func averageLinkage(voiceCount v: Int, edges: [UInt64: Double], weights: [Int], threshold: Double) -> ([Int], Int) {
+    /// Sparse average linkage on locally scaled similarity: two clusters A and B merge, best
+    /// pair first, while the mean CSLS over their cross pairs,
+    /// `2 * meanCos(A, B) - meanScale(A) - meanScale(B)`, is at least `threshold`: they are
+    /// closer to each other than their voices are to their usual neighbours, so hubs (generic
+    /// pieces close to everything) need more to merge. Pairs outside the neighbour graph count
+    /// as cosine 0; mean cosines below `minCosine` never merge (an isolated article's low scale
+    /// must not make a weak pair look close). Deterministic: ties go to smaller labels.
+    func averageLinkage(voiceCount v: Int, edges: [UInt64: Double], scale: [Double]) -> ([Int], Int) {
+        let threshold = configuration.threshold, floor = configuration.minCosine
         var size = [Double](repeating: 1, count: v)
-        var links = [[Int: Double]](repeating: [:], count: v)   // cluster -> (cluster -> summed similarity)
-        for (key, s) in edges {
+        var scaleSum = scale
+        var version = [Int](repeating: 0, count: v)
+        var parent = Array(0..<v)
+        var alive = [Bool](repeating: true, count: v)
+        var links = [[Int: Double]](repeating: [:], count: v)   // cluster -> (cluster -> summed cosine)
+        for key in edges.keys.sorted() {
+            let s = edges[key]!
             let a = Int(key >> 32), b = Int(key & 0xFFFF_FFFF)
             links[a][b, default: 0] += s
             links[b][a, default: 0] += s
         }
-        var parent = Array(0..<v)
-        var alive = [Bool](repeating: true, count: v)
-        var heap = Heap<(Double, Int, Int)>(by: { a, b in a.0 != b.0 ? a.0 > b.0 : (a.1 != b.1 ? a.1 < b.1 : a.2 < b.2) })
-        for a in 0..<v { for (b, s) in links[a] where a < b && s / (size[a] * size[b]) >= threshold { heap.push((s, a, b)) } }
+        func score(_ a: Int, _ b: Int, _ sum: Double) -> Double {
+            let meanCosine = sum / (size[a] * size[b])
+            if meanCosine < floor { return -.infinity }
+            return 2 * meanCosine - scaleSum[a] / size[a] - scaleSum[b] / size[b]
+        }
+        struct Entry { var score: Double; var a: Int; var b: Int; var va: Int; var vb: Int }
+        var heap = Heap<Entry>(by: { x, y in x.score != y.score ? x.score > y.score : (x.a != y.a ? x.a < y.a : x.b < y.b) })
+        for a in 0..<v {
+            for b in links[a].keys.sorted() where a < b {
+                let sc = score(a, b, links[a][b]!)
+                if sc >= threshold { heap.push(Entry(score: sc, a: a, b: b, va: 0, vb: 0)) }
+            }
+        }
         var merges = 0
-        while let (avg, a, b) = heap.pop() {
-            guard alive[a], alive[b], let s = links[a][b] else { continue }
-            let current = s / (size[a] * size[b])
-            if abs(current - avg) > 1e-12 { continue }   // stale entry
-            if current < threshold { continue }
-            // Merge b into a.
+        while let e = heap.pop() {
+            guard alive[e.a], alive[e.b], version[e.a] == e.va, version[e.b] == e.vb else { continue }
+            let (a, b) = (e.a, e.b)   // merge b into a (a < b)
             merges += 1
             alive[b] = false
             parent[b] = a
             size[a] += size[b]
+            scaleSum[a] += scaleSum[b]
+            version[a] += 1
             links[a][b] = nil
             for (c, sc) in links[b] where c != a {
                 links[c][b] = nil
@@ -136,14 +162,16 @@ public struct StoryClusterer: Sendable {
                 links[c][a] = total
             }
             links[b] = [:]
-            for (c, sc) in links[a] {
-                let avg = sc / (size[a] * size[c])
-                if avg >= threshold { heap.push((avg, min(a, c), max(a, c))) }
+            for c in links[a].keys.sorted() {
+                let sc = score(a, c, links[a][c]!)
+                if sc >= threshold {
+                    heap.push(a < c ? Entry(score: sc, a: a, b: c, va: version[a], vb: version[c])
+                                    : Entry(score: sc, a: c, b: a, va: version[c], vb: version[a]))
+                }
             }
         }
         func root(_ x: Int) -> Int { var r = x; while parent[r] != r { r = parent[r] }; return r }
         return ((0..<v).map(root), merges)
-        // Note: heap entries store the average; stale ones are skipped by recomputation.
     }
 
     func centroid(of members: [Int], terms: TermMatrix) -> [(Int32, Double)] {

@@ -2,14 +2,21 @@
 public struct StoryConfiguration: Codable, Sendable, Equatable {
     /// Two dated articles more than this many days apart are never in one story.
     public var windowDays: Int = 3
-    /// Each voice is indexed under its strongest terms; candidates share at least one.
+    /// Candidates of a voice are the voices containing one of its this-many strongest terms.
     public var indexTerms: Int = 12
     /// Terms carried by more voices than this are too common to find neighbours by.
     public var maxPosting: Int = 2000
     /// Neighbours kept per voice (the sparse similarity graph's degree bound).
     public var neighbours: Int = 20
-    /// Clusters merge while their average similarity (missing pairs count as 0) is at least this.
-    public var threshold: Double = 0.3
+    /// A voice's local scale is its mean cosine to its `localScaleNeighbours` nearest voices.
+    public var localScaleNeighbours: Int = 5
+    /// Clusters merge while their mean locally scaled similarity (CSLS: twice the mean cosine
+    /// minus the two clusters' mean local scales) is at least this. 0 means: merge while two
+    /// clusters are closer to each other than their members are to their usual neighbours.
+    public var threshold: Double = 0
+    /// Whatever the local scales, clusters whose mean cosine is below this never merge
+    /// (isolated articles have low scales, which must not make weak pairs look close).
+    public var minCosine: Double = 0.15
     /// Terms reported per story.
     public var topTerms: Int = 8
 

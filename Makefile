@@ -16,7 +16,7 @@ run: build
 
 # Unit, reference-parity and end-to-end tests (no Python needed).
 test: deps
-	$(SWIFT) test --parallel --num-workers 2
+	$(SWIFT) test --disable-swift-testing
 
 # Quality on ../shared/data beside the reference pipeline; fails under the bars.
 eval: build

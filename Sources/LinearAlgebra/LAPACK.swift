@@ -8,6 +8,7 @@ public enum LAPACK {
     public static func svd(_ a: Matrix) throws -> (u: Matrix, s: [Double], vt: Matrix) {
         let m = a.rows, n = a.columns, r = min(m, n)
         if r == 0 { return (Matrix(zeros: m, 0), [], Matrix(zeros: 0, n)) }
+        guard a.elements.allSatisfy(\.isFinite) else { throw LinearAlgebraError.nonFiniteInput(routine: "dgesdd") }
         var work = a.elements
         var s = [Double](repeating: 0, count: r)
         var u = Matrix(zeros: m, r)
@@ -75,5 +76,46 @@ public enum LAPACK {
         dsyevd_(&jobz, &uplo, &nn, &v, &lda, &w, &scratch, &lwork, &iscratch, &liwork, &info, 1, 1)
         guard info == 0 else { throw LinearAlgebraError.lapack(routine: "dsyevd", info: Int(info)) }
         return (w, Matrix(rows: n, columns: n, elements: v))
+    }
+
+    /// Cholesky QR of a tall-skinny `y` (m x l, m >= l): `G = y^T y` (dsyrk), `G = R^T R`
+    /// (dpotrf), `Q = y R^-1` (dtrsm). Three BLAS-3 calls instead of Householder's column
+    /// sweeps; it squares the condition number, so `orthonormalize` runs it twice (CholQR2).
+    /// Throws `dpotrf` when `y` is numerically rank deficient.
+    public static func choleskyQR(_ y: Matrix) throws -> (q: Matrix, r: Matrix) {
+        let m = y.rows, l = y.columns
+        var g = Matrix(zeros: l, l)
+        y.elements.withUnsafeBufferPointer { py in
+            g.elements.withUnsafeMutableBufferPointer { pg in
+                cblas_dsyrk(CblasColMajor, CblasUpper, CblasTrans, Int32(l), Int32(m), 1,
+                            py.baseAddress, Int32(max(1, m)), 0, pg.baseAddress, Int32(max(1, l)))
+            }
+        }
+        var uplo = CChar(UInt8(ascii: "U"))
+        var n = Int32(l), lda = Int32(max(1, l)), info: Int32 = 0
+        dpotrf_(&uplo, &n, &g.elements, &lda, &info, 1)
+        guard info == 0 else { throw LinearAlgebraError.lapack(routine: "dpotrf", info: Int(info)) }
+        for j in 0..<l { for i in (j + 1)..<max(j + 1, l) where i < l { g[i, j] = 0 } }
+        var q = y
+        g.elements.withUnsafeBufferPointer { pr in
+            q.elements.withUnsafeMutableBufferPointer { pq in
+                cblas_dtrsm(CblasColMajor, CblasRight, CblasUpper, CblasNoTrans, CblasNonUnit,
+                            Int32(m), Int32(l), 1, pr.baseAddress, Int32(max(1, l)), pq.baseAddress, Int32(max(1, m)))
+            }
+        }
+        return (q, g)
+    }
+
+    /// An orthonormal basis of the columns of a tall-skinny `y` by Cholesky QR run twice
+    /// (CholQR2: orthogonal to machine precision while cond(y) < ~1e8), falling back to
+    /// Householder QR (dgeqrf + dorgqr) when the Cholesky factorisation fails.
+    public static func orthonormalize(_ y: Matrix) throws -> Matrix {
+        guard y.rows >= y.columns, y.columns > 0 else { return try orthonormalBasis(y) }
+        do {
+            let first = try choleskyQR(y)
+            return try choleskyQR(first.q).q
+        } catch LinearAlgebraError.lapack(routine: "dpotrf", _) {
+            return try orthonormalBasis(y)
+        }
     }
 }

@@ -5,6 +5,8 @@ public enum LinearAlgebraError: Error, Equatable, CustomStringConvertible {
     /// positive: the algorithm did not converge or the matrix is singular).
     case lapack(routine: String, info: Int)
     case dimensionMismatch(String)
+    /// The input to `routine` holds NaN or infinity.
+    case nonFiniteInput(routine: String)
 
     public var description: String {
         switch self {
@@ -12,6 +14,8 @@ public enum LinearAlgebraError: Error, Equatable, CustomStringConvertible {
             return "LAPACK \(routine) rejected argument \(-info) (info = \(info)); this is a bug in NewsDedup, please report it"
         case let .lapack(routine, info):
             return "LAPACK \(routine) failed with info = \(info) (no convergence or a singular matrix); try fewer topics or check the input for empty articles"
+        case let .nonFiniteInput(routine):
+            return "the matrix given to \(routine) holds NaN or infinite values; check the input vectors"
         case let .dimensionMismatch(message):
             return "dimension mismatch: \(message)"
         }

@@ -2,7 +2,7 @@ import Foundation
 import LinearAlgebra
 
 /// Finds wire copies: kept shingles -> one-permutation signatures -> LSH candidates ->
-/// exact verification -> groups in which every member is verified against the group's hub.
+/// exact verification -> groups in which every pair of members is verified.
 public struct CopyDetector: Sendable {
     public var configuration: CopyConfiguration
 
@@ -54,13 +54,25 @@ public struct CopyDetector: Sendable {
             dumpPairs(pairs, articles: articles, kept: kept, terms: terms, to: path)
         }
 
-        // Grouping: greedy stars. The article verified against the most others (ties: canonical
-        // order) takes its still-free verified neighbours; repeat. Every member is verified
-        // against its hub, so nothing chains through a third article.
-        var neighbours = [[Int32]](repeating: [], count: n)
-        for (a, b, _) in verified {
-            neighbours[Int(a)].append(b)
-            neighbours[Int(b)].append(a)
+        // Grouping without chaining: the article verified against the most others (ties:
+        // canonical order) is the hub of a group; its free verified neighbours join, strongest
+        // containment first, each only if it also overlaps every member already in (verified,
+        // or sharing at least `minSharedShingles` kept shingles). Every member is verified
+        // against the hub, and two articles that each share a different part of a third are
+        // never joined through it.
+        var neighbours = [[(Int32, Double)]](repeating: [], count: n)
+        var verifiedPairs = Set<UInt64>()
+        for (a, b, e) in verified {
+            neighbours[Int(a)].append((b, e.containment))
+            neighbours[Int(b)].append((a, e.containment))
+            verifiedPairs.insert(UInt64(UInt32(a)) << 32 | UInt64(UInt32(b)))
+        }
+        /// Two members of one group: verified copies of each other, or at least sharing the
+        /// minimum evidence (two differently trimmed copies of one original overlap in the
+        /// middle; two articles that each share a different part of a third do not).
+        func overlaps(_ x: Int, _ y: Int) -> Bool {
+            if verifiedPairs.contains(UInt64(UInt32(min(x, y))) << 32 | UInt64(UInt32(max(x, y)))) { return true }
+            return PairEvidence.intersectionCount(kept.shingles(of: x), kept.shingles(of: y)) >= minShared
         }
         let order = CopyDetector.canonicalOrder(articles, analyzed: analyzed)
         var rank = [Int](repeating: 0, count: n)
@@ -74,9 +86,14 @@ public struct CopyDetector: Sendable {
         var groupOf = [Int32](repeating: -1, count: n)
         var groups: [DuplicateGroup] = []
         for hub in hubs where groupOf[hub] < 0 {
-            let free = neighbours[hub].map(Int.init).filter { groupOf[$0] < 0 }
+            var free = neighbours[hub].filter { groupOf[Int($0.0)] < 0 }
             if free.isEmpty { continue }
-            var members = [hub] + free
+            free.sort { $0.1 != $1.1 ? $0.1 > $1.1 : rank[Int($0.0)] < rank[Int($1.0)] }
+            var members = [hub]
+            for (candidate, _) in free where members.allSatisfy({ overlaps($0, Int(candidate)) }) {
+                members.append(Int(candidate))
+            }
+            if members.count < 2 { continue }
             members.sort { rank[$0] < rank[$1] }
             let canonical = members[0]
             let gi = Int32(groups.count)

@@ -97,7 +97,8 @@ public struct CorpusReader: Sendable {
 
     private func walk(folder: String, relative: String, into files: inout [InputFile],
                       corpus: inout Corpus, visited: inout Set<String>) {
-        let real = (folder as NSString).resolvingSymlinksInPath
+        // Key folders by their real path (realpath(3)), so a link back up the tree is seen.
+        let real = RawFile.realPath(folder) ?? folder
         guard visited.insert(real).inserted else {
             corpus.issues.append(InputIssue(file: folder, action: .skipped, reason: "symbolic-link loop: this folder was already read"))
             return
@@ -201,17 +202,27 @@ public struct CorpusReader: Sendable {
             for i in 0..<buffer.count where buffer[i] == 0x0A {
                 lineNumber += 1
                 if skippingLongLine { skippingLongLine = false; start = i + 1; continue }
-                lines.append((lineNumber, start..<i))
+                if i - start > configuration.maxLineBytes {
+                    issue(InputIssue(file: file.path, line: lineNumber, action: .skipped,
+                                     reason: "line longer than \(configuration.maxLineBytes) bytes (reader.maxLineBytes)"))
+                } else {
+                    lines.append((lineNumber, start..<i))
+                }
                 start = i + 1
             }
             if start < buffer.count {
                 if atEnd {
                     lineNumber += 1
-                    if !skippingLongLine { lines.append((lineNumber, start..<buffer.count)) }
+                    if buffer.count - start > configuration.maxLineBytes && !skippingLongLine {
+                        issue(InputIssue(file: file.path, line: lineNumber, action: .skipped,
+                                         reason: "line longer than \(configuration.maxLineBytes) bytes (reader.maxLineBytes)"))
+                    } else if !skippingLongLine {
+                        lines.append((lineNumber, start..<buffer.count))
+                    }
                 } else if buffer.count - start > configuration.maxLineBytes {
                     if !skippingLongLine {
                         issue(InputIssue(file: file.path, line: lineNumber + 1, action: .skipped,
-                                         reason: "line longer than \(configuration.maxLineBytes) bytes"))
+                                         reason: "line longer than \(configuration.maxLineBytes) bytes (reader.maxLineBytes)"))
                     }
                     skippingLongLine = true
                 } else {

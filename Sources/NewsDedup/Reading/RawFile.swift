@@ -33,6 +33,13 @@ enum RawFile {
         return .success(bytes)
     }
 
+    /// The canonical absolute path (symbolic links resolved), or nil when it cannot be resolved.
+    static func realPath(_ path: String) -> String? {
+        guard let resolved = realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+
     static func openFailureReason(_ path: String) -> String {
         let code = errno
         switch code {

@@ -8,7 +8,8 @@ public enum TextNormalizer {
     public static func body(_ raw: String) -> String {
         let folded = fold(raw)
         var paragraphs: [Substring] = []
-        for line in folded.split(separator: "\n", omittingEmptySubsequences: true) {
+        // Split on every newline form (Swift's "\r\n" is one Character, not "\n").
+        for line in folded.split(whereSeparator: \.isNewline) {
             let collapsed = collapseSpaces(line)
             if !collapsed.isEmpty { paragraphs.append(Substring(collapsed)) }
         }
@@ -21,7 +22,7 @@ public enum TextNormalizer {
         var s = decodeEntities(raw)
         if !isASCII(s) { s = s.precomposedStringWithCompatibilityMapping }
         if foldPunctuation { s = foldQuotesAndDashes(s) }
-        return collapseSpaces(Substring(s.replacingOccurrences(of: "\n", with: " ")))
+        return collapseSpaces(Substring(String(s.map { $0.isNewline ? " " : $0 })))
     }
 
     /// Entities, NFKC, quotes, dashes and exotic spaces; keeps newlines.

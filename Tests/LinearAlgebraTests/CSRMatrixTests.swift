@@ -1,0 +1,88 @@
+import XCTest
+@testable import LinearAlgebra
+
+final class CSRMatrixTests: XCTestCase {
+    func testMultiplyMatchesDenseProduct() throws {
+        var rng = SplitMix64(seed: 31)
+        // The 1500-row case spans several parallel chunks (minimumChunk 512).
+        for (m, n, k, density) in [(1, 1, 1, 1.0), (10, 7, 3, 0.3), (40, 60, 5, 0.05), (1500, 40, 4, 0.1), (25, 25, 1, 0.0)] {
+            let a = TestSupport.randomSparse(m, n, density: density, signed: true, rng: &rng)
+            let x = TestSupport.randomMatrix(n, k, rng: &rng)
+            let y = try a.multiply(x)
+            XCTAssertEqual(y.rows, m)
+            XCTAssertEqual(y.columns, k)
+            let expected = TestSupport.naiveProduct(TestSupport.dense(a), x)
+            XCTAssertLessThan(TestSupport.maxAbsDifference(y, expected), 1e-12, "\(m)x\(n) times \(n)x\(k)")
+        }
+    }
+
+    func testMultiplySmallKnownProduct() throws {
+        // [[1, 0, 2], [0, 0, 0], [0, 3, 0]]
+        let a = CSRMatrix(rows: 3, columns: 3, rowStart: [0, 2, 2, 3], columnIndex: [0, 2, 1], values: [1, 2, 3])
+        let y = try a.multiply(Matrix(rowArrays: [[1, 10], [2, 20], [3, 30]]))
+        XCTAssertEqual(y, Matrix(rowArrays: [[7, 70], [0, 0], [6, 60]]))
+    }
+
+    func testMultiplyRejectsMismatchedShape() {
+        let a = CSRMatrix(rows: 2, columns: 3, rowStart: [0, 0, 0], columnIndex: [], values: [])
+        XCTAssertThrowsError(try a.multiply(Matrix(zeros: 4, 1))) { error in
+            guard case LinearAlgebraError.dimensionMismatch? = error as? LinearAlgebraError else {
+                return XCTFail("expected dimensionMismatch, got \(error)")
+            }
+        }
+    }
+
+    func testTransposedTwiceEqualsOriginal() {
+        var rng = SplitMix64(seed: 32)
+        for (m, n, density) in [(1, 1, 1.0), (5, 9, 0.4), (30, 12, 0.2), (12, 30, 0.05), (8, 8, 0.0)] {
+            let a = TestSupport.randomSparse(m, n, density: density, rng: &rng)
+            let t = a.transposed
+            XCTAssertEqual(t.rows, n)
+            XCTAssertEqual(t.columns, m)
+            XCTAssertEqual(t.nonzeroCount, a.nonzeroCount)
+            XCTAssertEqual(TestSupport.dense(t), TestSupport.dense(a).transposed, "\(m)x\(n): transpose matches dense")
+            // Column indices ascend within each row of the transpose (rows are emitted in order).
+            for i in 0..<t.rows {
+                let cols = t.row(i).map(\.column)
+                XCTAssertEqual(cols, cols.sorted(), "row \(i) of the transpose is sorted")
+            }
+            XCTAssertEqual(t.transposed, a, "\(m)x\(n): transposed twice is the original")
+        }
+    }
+
+    func testTransposeOfMatrixWithEmptyRowsAndColumns() {
+        // 3 x 4 with an empty row and two empty columns.
+        let a = CSRMatrix(rows: 3, columns: 4, rowStart: [0, 1, 1, 3], columnIndex: [2, 0, 2], values: [5, 6, 7])
+        let t = a.transposed
+        XCTAssertEqual(t.rowStart, [0, 1, 1, 3, 3])
+        XCTAssertEqual(t.columnIndex, [2, 0, 2])
+        XCTAssertEqual(t.values, [6, 5, 7])
+        XCTAssertEqual(t.transposed, a)
+    }
+
+    func testRowDotMatchesDenseDot() {
+        var rng = SplitMix64(seed: 33)
+        let a = TestSupport.randomSparse(20, 50, density: 0.2, signed: true, rng: &rng)
+        let d = TestSupport.dense(a)
+        for i in 0..<a.rows {
+            for j in 0..<a.rows {
+                var expected = 0.0
+                for c in 0..<a.columns { expected += d[i, c] * d[j, c] }
+                XCTAssertEqual(a.rowDot(i, j), expected, accuracy: 1e-12, "rows \(i), \(j)")
+                XCTAssertEqual(a.rowDot(i, j), a.rowDot(j, i), accuracy: 1e-15)
+            }
+        }
+    }
+
+    func testRowDotKnownValues() {
+        // Rows: {0: 1, 2: 2, 5: 3}, {2: 4, 3: 1, 5: -1}, {} -> dot 8 - 3 = 5; with the empty row 0.
+        let a = CSRMatrix(rows: 3, columns: 6, rowStart: [0, 3, 6, 6],
+                          columnIndex: [0, 2, 5, 2, 3, 5], values: [1, 2, 3, 4, 1, -1])
+        XCTAssertEqual(a.rowDot(0, 1), 5)
+        XCTAssertEqual(a.rowDot(0, 0), 14)
+        XCTAssertEqual(a.rowDot(0, 2), 0)
+        XCTAssertEqual(a.rowDot(2, 2), 0)
+        XCTAssertEqual(a.row(1).map(\.column), [2, 3, 5])
+        XCTAssertEqual(a.row(1).map(\.value), [4, 1, -1])
+    }
+}

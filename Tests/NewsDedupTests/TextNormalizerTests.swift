@@ -1,0 +1,104 @@
+import XCTest
+@testable import NewsDedup
+
+final class TextNormalizerTests: XCTestCase {
+    /// Swift's `==` on strings ignores the difference between composed and decomposed forms;
+    /// normalisation must be checked scalar by scalar.
+    private func assertScalars(_ got: String, _ expected: String, _ message: String = "",
+                               file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(Array(got.unicodeScalars), Array(expected.unicodeScalars),
+                       "\(message) got \(got.debugDescription), want \(expected.debugDescription)", file: file, line: line)
+    }
+
+    // MARK: - Entities
+
+    func testNamedAndNumericEntities() {
+        assertScalars(TextNormalizer.body("Tom &amp; Jerry"), "Tom & Jerry")
+        assertScalars(TextNormalizer.decodeEntities("&lt;b&gt; &quot;x&quot;"), "<b> \"x\"")
+        // Decimal and hex numeric references (decodeEntities alone keeps the typographic character).
+        assertScalars(TextNormalizer.decodeEntities("it&#8217;s"), "it\u{2019}s")
+        assertScalars(TextNormalizer.decodeEntities("a&#x2014;b &#X41;"), "a\u{2014}b A")
+        // In the body they are then folded to ASCII.
+        assertScalars(TextNormalizer.body("it&#8217;s a&#x2014;b"), "it's a-b")
+    }
+
+    func testUnknownOrMalformedEntitiesAreKept() {
+        assertScalars(TextNormalizer.body("&foo; stays"), "&foo; stays")
+        assertScalars(TextNormalizer.body("AT&T and R&D"), "AT&T and R&D")
+        assertScalars(TextNormalizer.body("&amp without semicolon"), "&amp without semicolon")
+        assertScalars(TextNormalizer.body("&#xZZ; &#; &#0;"), "&#xZZ; &#; &#0;")
+        // A surrogate code point is not a scalar: kept as written.
+        assertScalars(TextNormalizer.body("&#xD800;"), "&#xD800;")
+    }
+
+    func testDoubleEscapedEntityIsDecodedOnce() {
+        assertScalars(TextNormalizer.body("&amp;amp;"), "&amp;")
+    }
+
+    // MARK: - Unicode NFKC
+
+    func testDecomposedAccentBecomesComposed() {
+        let decomposed = "Cafe\u{0301} Zu\u{0308}rich"
+        XCTAssertEqual(decomposed.unicodeScalars.count, 13)
+        assertScalars(TextNormalizer.body(decomposed), "Caf\u{00E9} Z\u{00FC}rich")
+        assertScalars(TextNormalizer.line(decomposed), "Caf\u{00E9} Z\u{00FC}rich")
+    }
+
+    func testCompatibilityCharactersAreMapped() {
+        assertScalars(TextNormalizer.body("\u{FB01}nance o\u{FB03}ce \u{FB02}ow"), "finance office flow")   // fi, ffi, fl ligatures
+        assertScalars(TextNormalizer.body("\u{FF21}\u{FF22}\u{FF23} 10\u{00B3}"), "ABC 103")       // full-width, superscript
+    }
+
+    // MARK: - Quotes and dashes
+
+    func testCurlyQuotesAndDashesAreFoldedInTheBody() {
+        let raw = "\u{201C}Hi,\u{201D} she said \u{2014} it\u{2019}s \u{2018}ok\u{2019} \u{2013} fine, \u{2212}5 \u{00AB}x\u{00BB}"
+        assertScalars(TextNormalizer.body(raw), "\"Hi,\" she said - it's 'ok' - fine, -5 \"x\"")
+    }
+
+    func testTitlesKeepTypographyUnlessAsked() {
+        assertScalars(TextNormalizer.line("Musk\u{2019}s \u{201C}deal\u{201D}"), "Musk\u{2019}s \u{201C}deal\u{201D}")
+        assertScalars(TextNormalizer.line("Musk\u{2019}s \u{201C}deal\u{201D} \u{2014} now", foldPunctuation: true),
+                      "Musk's \"deal\" - now")
+        assertScalars(TextNormalizer.line("Musk&#8217;s"), "Musk\u{2019}s")
+    }
+
+    func testBodyFoldingMakesTypographicVariantsTokenizeAlike() {
+        let plain = TextNormalizer.body("It's \"Musk's\" deal -- Tom & Jerry")
+        let fancy = TextNormalizer.body("It\u{2019}s \u{201C}Musk\u{2019}s\u{201D} deal \u{2014} Tom &amp; Jerry")
+        XCTAssertEqual(Tokenizer().tokens(plain), Tokenizer().tokens(fancy))
+    }
+
+    // MARK: - Whitespace and paragraphs
+
+    func testWhitespaceIsCollapsed() {
+        assertScalars(TextNormalizer.body("  a \t  b\u{00A0}\u{00A0}c   "), "a b c")
+        assertScalars(TextNormalizer.body("thin\u{2009}space and\u{3000}ideographic"), "thin space and ideographic")
+        assertScalars(TextNormalizer.body("zero\u{200B}width soft\u{00AD}hyphen"), "zerowidth softhyphen")
+        assertScalars(TextNormalizer.line("  Breaking:\n  News \t today "), "Breaking: News today")
+    }
+
+    func testParagraphsAreKeptAsSingleNewlines() {
+        assertScalars(TextNormalizer.body("One.\n\nTwo  words.\n\n\n   \n  Three.\n"), "One.\nTwo words.\nThree.")
+        // JSON text: single newlines separate paragraphs too.
+        assertScalars(TextNormalizer.body("a\nb"), "a\nb")
+        assertScalars(TextNormalizer.body("\n\n  \n"), "")
+        // Unicode paragraph and line separators.
+        assertScalars(TextNormalizer.body("Caf\u{E9}.\u{2029}Two."), "Caf\u{E9}.\nTwo.")
+    }
+
+    /// CRLF line endings (a file saved on Windows) must keep paragraphs exactly like LF ones.
+    /// With non-ASCII text they do (the fold maps U+000D to a newline); with pure ASCII text the
+    /// fold is skipped, `"\r\n"` is one Swift `Character` that `split(separator: "\n")` does not
+    /// match, and all paragraphs collapse into one line. See the report: bug in TextNormalizer.body.
+    func testCRLFParagraphsAreKept() {
+        assertScalars(TextNormalizer.body("Caf\u{E9} one.\r\n\r\nTwo."), "Caf\u{E9} one.\nTwo.", "non-ASCII CRLF")
+        assertScalars(TextNormalizer.body("One.\r\n\r\nTwo."), "One.\nTwo.", "ASCII CRLF")
+    }
+
+    func testNormalisationIsIdempotent() {
+        let raw = "\u{201C}Caf\u{0065}\u{0301}\u{201D} &amp; \u{FB01}ne\n\n  \u{2014} end  "
+        let once = TextNormalizer.body(raw)
+        assertScalars(TextNormalizer.body(once), once)
+    }
+}

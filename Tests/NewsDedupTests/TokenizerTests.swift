@@ -1,0 +1,63 @@
+import Foundation
+import XCTest
+@testable import NewsDedup
+
+final class TokenizerTests: XCTestCase {
+    private struct Case: Decodable {
+        var input: String
+        var tokens: [String]
+    }
+
+    /// Swift's `==` on strings is canonical equivalence; tokens must match scalar for scalar.
+    private func scalars(_ tokens: [String]) -> [[Unicode.Scalar]] {
+        tokens.map { Array($0.unicodeScalars) }
+    }
+
+    /// Every case of the fixture written by scripts/fixtures/tokenizer_reference.py (the plain
+    /// Python reference, cross-checked there against the scikit-learn token_pattern).
+    func testEveryFixtureCase() throws {
+        let data = try Data(contentsOf: TestSupport.fixtureURL("tokenizer_cases.json"))
+        let cases = try JSONDecoder().decode([Case].self, from: data)
+        XCTAssertGreaterThan(cases.count, 40, "the fixture holds its cases")
+        let tokenizer = Tokenizer()
+        for c in cases {
+            let got = tokenizer.tokens(c.input)
+            XCTAssertEqual(scalars(got), scalars(c.tokens), "input \(c.input.debugDescription): got \(got), want \(c.tokens)")
+        }
+    }
+
+    /// `forEachToken` and `tokens` are the same stream.
+    func testForEachTokenAgreesWithTokens() {
+        let text = "Musk's secret Iran meeting: rock'n'roll, 1,000 jobs and o'neill's café."
+        var streamed: [String] = []
+        Tokenizer().forEachToken(in: text) { streamed.append($0) }
+        XCTAssertEqual(streamed, Tokenizer().tokens(text))
+        XCTAssertFalse(streamed.isEmpty)
+    }
+
+    func testReadableCases() {
+        let table: [(String, [String])] = [
+            // Lowercased, possessive 's dropped, single letters dropped.
+            ("Musk's TESLA Deal", ["musk", "tesla", "deal"]),
+            ("O'NEILL'S Pub", ["o'neill", "pub"]),
+            ("It's A Test", ["it", "test"]),
+            // Numbers are tokens; separators split them.
+            ("Q3 shr 1.12 dlrs vs 0.98 dlrs", ["q3", "shr", "12", "dlrs", "vs", "98", "dlrs"]),
+            ("85,000 homes", ["85", "000", "homes"]),
+            // Hyphens, slashes and dots split words; the U.S. vanishes (single letters).
+            ("U.S.-Iran talks", ["iran", "talks"]),
+            ("state-of-the-art", ["state", "of", "the", "art"]),
+            // Non-ASCII letters are word characters and are lowercased.
+            ("ÉCOLE Zürich", ["école", "zürich"]),
+            // An unfolded curly apostrophe is not an apostrophe: fold with TextNormalizer first.
+            ("don\u{2019}t", ["don"]),
+            (TextNormalizer.body("don\u{2019}t"), ["don't"]),
+            // Underscore is not a word character.
+            ("snake_case", ["snake", "case"]),
+            ("", []),
+        ]
+        for (input, expected) in table {
+            XCTAssertEqual(scalars(Tokenizer().tokens(input)), scalars(expected), "input \(input.debugDescription)")
+        }
+    }
+}

@@ -8,6 +8,7 @@ let package = Package(
     products: [
         .library(name: "NewsDedup", targets: ["NewsDedup"]),
         .executable(name: "newsdedup", targets: ["newsdedup"]),
+        .executable(name: "newsdedup-bench", targets: ["newsdedup-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -33,6 +34,15 @@ let package = Package(
                 "NewsDedup",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
+        ),
+        // MARK: - Benchmarks (outside the unit tests)
+        .executableTarget(
+            name: "newsdedup-bench",
+            dependencies: [
+                "NewsDedup", "LinearAlgebra",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Benchmarks/newsdedup-bench"
         ),
         // MARK: - Tests
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"], exclude: ["Fixtures"]),

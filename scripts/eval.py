@@ -23,6 +23,7 @@ SETS = ["wirecopies-dev", "stories-dev"]
 BARS = {
     ("wirecopies-dev", "dup"): 0.99,
     ("stories-dev", "dup"): 0.97,
+    ("stories-dev", "story"): 0.80,
 }
 
 

@@ -118,4 +118,40 @@ public enum LAPACK {
             return try orthonormalBasis(y)
         }
     }
+
+    /// One Cholesky QR pass (a well-conditioned basis, orthogonal to about cond^2 * eps),
+    /// falling back to Householder QR when the Cholesky factorisation fails.
+    public static func choleskyQROrFallback(_ y: Matrix) throws -> Matrix {
+        guard y.rows >= y.columns, y.columns > 0 else { return try orthonormalBasis(y) }
+        do {
+            return try choleskyQR(y).q
+        } catch LinearAlgebraError.lapack(routine: "dpotrf", _) {
+            return try orthonormalBasis(y)
+        }
+    }
+
+    /// Single-precision Cholesky QR in place, for a row-major `y` (rows x k), i.e. the
+    /// column-major k x rows matrix `Y^T`: `G = Y^T Y` (ssyrk), `G = R^T R` (spotrf),
+    /// `Q^T = R^-T Y^T` (strsm). Used for the randomized SVD's intermediate bases, which only
+    /// need to be well conditioned. Throws `spotrf` when `y` is numerically rank deficient.
+    public static func choleskyQR32(_ y: inout [Float], rows m: Int, k l: Int) throws {
+        precondition(y.count == m * l, "choleskyQR32: size mismatch")
+        var g = [Float](repeating: 0, count: l * l)
+        y.withUnsafeBufferPointer { py in
+            g.withUnsafeMutableBufferPointer { pg in
+                cblas_ssyrk(CblasColMajor, CblasUpper, CblasNoTrans, Int32(l), Int32(m), 1,
+                            py.baseAddress, Int32(max(1, l)), 0, pg.baseAddress, Int32(max(1, l)))
+            }
+        }
+        var uplo = CChar(UInt8(ascii: "U"))
+        var n = Int32(l), lda = Int32(max(1, l)), info: Int32 = 0
+        spotrf_(&uplo, &n, &g, &lda, &info, 1)
+        guard info == 0 else { throw LinearAlgebraError.lapack(routine: "spotrf", info: Int(info)) }
+        g.withUnsafeBufferPointer { pr in
+            y.withUnsafeMutableBufferPointer { py in
+                cblas_strsm(CblasColMajor, CblasLeft, CblasUpper, CblasTrans, CblasNonUnit,
+                            Int32(l), Int32(m), 1, pr.baseAddress, Int32(max(1, l)), py.baseAddress, Int32(max(1, l)))
+            }
+        }
+    }
 }

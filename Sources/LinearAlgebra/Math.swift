@@ -6,3 +6,4 @@ import Darwin
 
 @inline(__always) func Foundation_log(_ x: Double) -> Double { log(x) }
 @inline(__always) func Foundation_cos(_ x: Double) -> Double { cos(x) }
+@inline(__always) func Foundation_sin(_ x: Double) -> Double { sin(x) }

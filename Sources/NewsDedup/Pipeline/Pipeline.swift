@@ -21,7 +21,9 @@ public struct PipelineState: Sendable {
     public var topics: Topics?
 }
 
-/// The nightly job: read -> analyze -> vectorize -> copies -> stories -> topics -> write.
+/// The nightly job: read -> analyze -> vectorize -> copies -> svd -> stories -> topics -> write.
+/// The SVD runs before the stories so that its reduced vectors are available to them; the
+/// topics are labelled after, with the stories they relate to.
 public struct Pipeline: Sendable {
     public var configuration: Configuration
     public var observer: @Sendable (PipelineEvent) -> Void
@@ -108,16 +110,21 @@ public struct Pipeline: Sendable {
                                 "candidatePairs": s.candidatePairs, "oversizedBuckets": s.oversizedBuckets,
                                 "verifiedPairs": s.verifiedPairs, "groups": s.groups, "articlesInGroups": s.articlesInGroups])
         }
+        let fit = try timed("svd") { () -> (TopicModel.Fit?, [String: Int]) in
+            guard terms.matrix.rows > 1, terms.matrix.columns > 1 else { return (nil, ["components": 0]) }
+            let f = try TopicModel(configuration.topics).fit(terms: terms)
+            return (f, ["components": f.svd.singularValues.count])
+        }
         let stories = timed("stories") { () -> (StoryClusters, [String: Int]) in
             let s = StoryClusterer(configuration.stories).cluster(articles: articles, terms: terms, duplicates: duplicates,
-                                                                  canonicalRank: rank)
+                                                                  canonicalRank: rank, reduced: fit?.vectors)
             let st = s.stats
             return (s, ["voices": st.voices, "candidatePairs": st.candidatePairs, "edges": st.edges,
                         "merges": st.merges, "clusters": st.clusters, "multiArticleClusters": st.multiArticleClusters])
         }
-        let topics = try timed("topics") { () -> (Topics?, [String: Int]) in
-            guard terms.matrix.rows > 1, terms.matrix.columns > 1 else { return (nil, ["topics": 0]) }
-            let t = try TopicModel(configuration.topics).topics(terms: terms, stories: stories)
+        let topics = timed("topics") { () -> (Topics?, [String: Int]) in
+            guard let fit else { return (nil, ["topics": 0]) }
+            let t = TopicModel(configuration.topics).label(fit, terms: terms, stories: stories)
             return (t, ["topics": t.topics.count])
         }
         return PipelineState(corpus: corpus, analyzed: analyzed, model: model, terms: terms, kept: kept,

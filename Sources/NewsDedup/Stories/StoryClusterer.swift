@@ -19,8 +19,10 @@ public struct StoryClusterer: Sendable {
         self.configuration = configuration
     }
 
+    /// `reduced`: the articles' SVD vectors (articles x components), mixed into the similarity
+    /// with `configuration.reducedWeight`.
     public func cluster(articles: [Article], terms: TermMatrix, duplicates: DuplicateGroups,
-                        canonicalRank: [Int]) -> StoryClusters {
+                        canonicalRank: [Int], reduced: Matrix? = nil) -> StoryClusters {
         let n = articles.count
         var stats = StoryStats()
         // 1. Voices.
@@ -36,6 +38,21 @@ public struct StoryClusterer: Sendable {
         let v = voiceMembers.count
         stats.voices = v
         let vectors = voiceMembers.map { centroid(of: $0, terms: terms) }
+        let w = reduced == nil ? 0 : min(1, max(0, configuration.reducedWeight))
+        let reducedVoices: [[Double]] = w == 0 ? [] : voiceMembers.map { members in
+            let r = reduced!
+            var acc = [Double](repeating: 0, count: r.columns)
+            for m in members { for c in 0..<r.columns { acc[c] += r.elements[m + c * r.rows] } }
+            let norm = acc.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            return norm > 0 ? acc.map { $0 / norm } : acc
+        }
+        func similarity(_ i: Int, _ j: Int) -> Double {
+            let s = StoryClusterer.dot(vectors[i], vectors[j])
+            if w == 0 { return s }
+            var r = 0.0
+            for c in 0..<reducedVoices[i].count { r += reducedVoices[i][c] * reducedVoices[j][c] }
+            return (1 - w) * s + w * r
+        }
         let voiceDates: [(Int32, Int32)?] = voiceMembers.map { members in
             let days = members.compactMap { articles[$0].date?.daysSinceEpoch }
             return days.isEmpty ? nil : (days.min()!, days.max()!)
@@ -66,7 +83,7 @@ public struct StoryClusterer: Sendable {
                     if let a = voiceDates[i], let b = voiceDates[Int(j)] {
                         if b.0 - a.1 > window || a.0 - b.1 > window { continue }
                     }
-                    let s = StoryClusterer.dot(vectors[i], vectors[Int(j)])
+                    let s = similarity(i, Int(j))
                     if s > 0 { scored.append((j, s)) }
                 }
                 scored.sort { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }

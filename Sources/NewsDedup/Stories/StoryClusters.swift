@@ -18,6 +18,12 @@ public struct StoryClusters: Sendable {
     public var clusters: [StoryCluster]
     public var clusterOfArticle: [Int32]
     public var stats: StoryStats
+
+    public init(clusters: [StoryCluster], clusterOfArticle: [Int32], stats: StoryStats) {
+        self.clusters = clusters
+        self.clusterOfArticle = clusterOfArticle
+        self.stats = stats
+    }
 }
 
 public struct StoryStats: Codable, Sendable, Equatable {

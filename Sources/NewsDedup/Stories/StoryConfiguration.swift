@@ -17,6 +17,9 @@ public struct StoryConfiguration: Codable, Sendable, Equatable {
     /// Whatever the local scales, clusters whose mean cosine is below this never merge
     /// (isolated articles have low scales, which must not make weak pairs look close).
     public var minCosine: Double = 0.15
+    /// Weight of the reduced (SVD) vectors in the similarity: `(1 - w) * tfidfCosine +
+    /// w * reducedCosine`. 0 uses TF-IDF alone.
+    public var reducedWeight: Double = 0.2
     /// Terms reported per story.
     public var topTerms: Int = 8
 

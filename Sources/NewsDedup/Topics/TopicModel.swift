@@ -29,7 +29,17 @@ public struct TopicModel: Sendable {
         self.configuration = configuration
     }
 
-    public func fit(terms: TermMatrix) throws -> (svd: RandomizedSVD.Result, vectors: Matrix, explained: [Double], total: Double) {
+    /// The SVD and the reduced article vectors, before any labelling (the story stage may use
+    /// the vectors).
+    public struct Fit: Sendable {
+        public var svd: RandomizedSVD.Result
+        /// Articles x topics: U * diag(sigma).
+        public var vectors: Matrix
+        public var explained: [Double]
+        public var totalVariance: Double
+    }
+
+    public func fit(terms: TermMatrix) throws -> Fit {
         let svd = try RandomizedSVD(components: configuration.topics, oversampling: configuration.oversampling,
                                     powerIterations: configuration.powerIterations, seed: configuration.seed)
             .fit(terms.matrix)
@@ -48,7 +58,7 @@ public struct TopicModel: Sendable {
             let variance = sq / Double(max(1, m)) - mean * mean
             explained.append(total > 0 ? variance / total : 0)
         }
-        return (svd, vectors, explained, total)
+        return Fit(svd: svd, vectors: vectors, explained: explained, totalVariance: total)
     }
 
     /// Sum over columns of the population variance of the column.
@@ -66,27 +76,46 @@ public struct TopicModel: Sendable {
     }
 
     public func topics(terms: TermMatrix, stories: StoryClusters) throws -> Topics {
-        let (svd, vectors, explained, total) = try fit(terms: terms)
-        var out: [Topic] = []
-        let m = vectors.rows
-        for j in 0..<svd.singularValues.count {
-            var weights: [(Int, Double)] = (0..<svd.vt.columns).map { ($0, svd.vt[j, $0]) }
-            weights.sort { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }
-            let positive = weights.prefix(configuration.terms).filter { $0.1 > 0 }.map { (term: terms.vocabulary[$0.0], weight: $0.1) }
-            let negative = weights.reversed().prefix(configuration.terms).filter { $0.1 < 0 }.map { (term: terms.vocabulary[$0.0], weight: $0.1) }
-            var loads: [(Int, Double)] = (0..<m).map { ($0, vectors[$0, j]) }
-            loads.sort { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }
-            let articles = loads.prefix(configuration.articles).map { (index: $0.0, loading: $0.1) }
-            var storyLoads: [(Int, Double)] = []
-            for (ci, c) in stories.clusters.enumerated() where c.members.count > 1 {
-                let mean = c.members.reduce(0.0) { $0 + vectors[$1, j] } / Double(c.members.count)
-                storyLoads.append((ci, mean))
+        label(try fit(terms: terms), terms: terms, stories: stories)
+    }
+
+    /// Terms, articles and stories for each topic of `fit`.
+    public func label(_ fit: Fit, terms: TermMatrix, stories: StoryClusters) -> Topics {
+        let svd = fit.svd, vectors = fit.vectors, explained = fit.explained, total = fit.totalVariance
+        let m = vectors.rows, n = svd.vt.columns, l = svd.vt.rows
+        let multi = stories.clusters.enumerated().filter { $0.element.members.count > 1 }
+        // Labels per topic, in parallel; partial selection instead of full sorts.
+        let labelled = Parallel.mapChunks(svd.singularValues.count, chunks: svd.singularValues.count) { range -> [Topic] in
+            range.map { j in
+                let positive = TopicModel.top(configuration.terms, of: n) { svd.vt.elements[j + $0 * l] }
+                    .filter { $0.1 > 0 }.map { (term: terms.vocabulary[$0.0], weight: $0.1) }
+                let negative = TopicModel.top(configuration.terms, of: n) { -svd.vt.elements[j + $0 * l] }
+                    .filter { $0.1 > 0 }.map { (term: terms.vocabulary[$0.0], weight: -$0.1) }
+                let articles = TopicModel.top(configuration.articles, of: m) { vectors.elements[$0 + j * m] }
+                    .map { (index: $0.0, loading: $0.1) }
+                let means = multi.map { c in c.element.members.reduce(0.0) { $0 + vectors.elements[$1 + j * m] } / Double(c.element.members.count) }
+                let stories = TopicModel.top(configuration.stories, of: multi.count) { means[$0] }
+                    .map { (index: multi[$0.0].offset, loading: $0.1) }
+                return Topic(singularValue: svd.singularValues[j], explainedVarianceRatio: explained[j],
+                             positiveTerms: positive, negativeTerms: negative, articles: articles, stories: stories)
             }
-            storyLoads.sort { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }
-            out.append(Topic(singularValue: svd.singularValues[j], explainedVarianceRatio: explained[j],
-                             positiveTerms: positive, negativeTerms: negative, articles: articles,
-                             stories: storyLoads.prefix(configuration.stories).map { (index: $0.0, loading: $0.1) }))
         }
-        return Topics(topics: out, articleVectors: vectors, totalVariance: total)
+        return Topics(topics: labelled.flatMap { $0 }, articleVectors: vectors, totalVariance: total)
+    }
+
+    /// The `count` indices in `0..<n` with the largest `value`, descending; ties by smaller index.
+    static func top(_ count: Int, of n: Int, _ value: (Int) -> Double) -> [(Int, Double)] {
+        var best: [(Int, Double)] = []
+        best.reserveCapacity(count + 1)
+        if count <= 0 { return best }
+        for i in 0..<n {
+            let v = value(i)
+            if best.count == count, let last = best.last, !(v > last.1) { continue }
+            var p = best.count
+            while p > 0 && v > best[p - 1].1 { p -= 1 }
+            best.insert((i, v), at: p)
+            if best.count > count { best.removeLast() }
+        }
+        return best
     }
 }

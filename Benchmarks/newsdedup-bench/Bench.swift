@@ -1,0 +1,79 @@
+import ArgumentParser
+import Foundation
+import LinearAlgebra
+import NewsDedup
+
+@main
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "newsdedup-bench",
+        abstract: "Benchmarks for NewsDedup (not part of the unit tests).",
+        subcommands: [SVD.self])
+}
+
+/// Times the topic stage's randomized SVD on a corpus's TF-IDF matrix, and exports that exact
+/// matrix so that scripts/bench_svd.py can time scikit-learn on the same input.
+struct SVD: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Time RandomizedSVD on a corpus's TF-IDF matrix; export the matrix for the reference.")
+
+    @Argument(help: "Corpus files or folders.") var paths: [String]
+    @Option(help: "Components.") var components: Int = 100
+    @Option(help: "Power iterations.") var iterations: Int = TopicConfiguration().powerIterations
+    @Option(help: "Repetitions (the median is reported).") var repeats: Int = 5
+    @Option(help: "Folder to export the CSR matrix into (indptr.i64, indices.i32, data.f64, meta.json).")
+    var export: String?
+
+    func run() throws {
+        var configuration = Configuration()
+        configuration.topics.topics = components
+        let corpus = CorpusReader().read(paths: paths)
+        let analyzer = TextAnalyzer(tfidf: configuration.tfidf, shingleSize: configuration.copies.shingleSize)
+        let shingles = analyzer.shingles(corpus.articles)
+        let kept = KeptShingles.select(analyzed: shingles, sources: corpus.articles.map(\.source), configuration: configuration.copies)
+        let analyzed = analyzer.terms(corpus.articles, shingles: shingles, boilerplate: kept.boilerplateShingles)
+        let terms = try TFIDFVectorizer(configuration.tfidf).fit(analyzed).transform(analyzed)
+        let a = terms.matrix
+        if let export {
+            try FileManager.default.createDirectory(atPath: export, withIntermediateDirectories: true)
+            func write<T>(_ values: [T], _ name: String) throws {
+                let data = values.withUnsafeBufferPointer { Data(buffer: $0) }
+                try data.write(to: URL(fileURLWithPath: export).appendingPathComponent(name))
+            }
+            try write(a.rowStart.map { Int64($0) }, "indptr.i64")
+            try write(a.columnIndex, "indices.i32")
+            try write(a.values, "data.f64")
+            let meta = ["rows": a.rows, "columns": a.columns, "nonzeros": a.nonzeroCount]
+            try JSONSerialization.data(withJSONObject: meta, options: [.sortedKeys])
+                .write(to: URL(fileURLWithPath: export).appendingPathComponent("meta.json"))
+        }
+        let model = TopicModel(TopicConfiguration.with(components: components, iterations: iterations))
+        var times: [Double] = []
+        var top: [Double] = []
+        for _ in 0..<max(1, repeats) {
+            let t = Date()
+            // The whole topic stage: SVD, explained variance, term/article labels.
+            let noStories = StoryClusters(clusters: [], clusterOfArticle: [], stats: StoryStats())
+            let result = try model.topics(terms: terms, stories: noStories)
+            times.append(Date().timeIntervalSince(t))
+            top = result.topics.prefix(5).map(\.singularValue)
+        }
+        times.sort()
+        let out: [String: Any] = [
+            "rows": a.rows, "columns": a.columns, "nonzeros": a.nonzeroCount, "components": components,
+            "powerIterations": iterations, "seconds": times, "medianSeconds": times[times.count / 2],
+            "threads": Parallel.threads, "blas": BLASLibrary.loaded, "topSingularValues": top,
+        ]
+        let json = try JSONSerialization.data(withJSONObject: out, options: [.sortedKeys])
+        print(String(decoding: json, as: UTF8.self))
+    }
+}
+
+extension TopicConfiguration {
+    static func with(components: Int, iterations: Int) -> TopicConfiguration {
+        var c = TopicConfiguration()
+        c.topics = components
+        c.powerIterations = iterations
+        return c
+    }
+}

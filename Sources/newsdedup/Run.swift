@@ -29,6 +29,10 @@ struct Run: ParsableCommand {
         if let t = topics, t < 1 { throw ValidationError("--topics must be at least 1") }
         if let w = windowDays, w < 0 { throw ValidationError("--window-days must be 0 or more") }
         if paths.isEmpty { throw ValidationError("give at least one file or folder to read") }
+        let missing = paths.filter { !FileManager.default.fileExists(atPath: $0) }
+        if !missing.isEmpty, missing.count == paths.count {
+            throw ValidationError("no such file or folder: \(missing.joined(separator: ", "))")
+        }
     }
 
     func run() throws {

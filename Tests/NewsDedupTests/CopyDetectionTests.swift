@@ -96,6 +96,25 @@ final class CopyDetectionTests: XCTestCase {
                        ShingleHash.mix(ShingleHash.fnv1a("port of calloway".utf8)))
     }
 
+    /// One-permutation signatures are persisted and compared across runs, so they must not
+    /// change between processes. The expected values come from an independent Python
+    /// implementation of the documented scheme (3-word shingles hashed as above; bin = top 8
+    /// bits, value = low 32 bits, minimum per bin; an empty bin takes the next filled bin to
+    /// its right plus distance * 0x9E3779B9, mod 2^32):
+    ///     sig = [min over shingles in bin] ...; print([hex(x) for x in out[:8]], hex(sum(out)))
+    func testOnePermutationSignatureIsStableAcrossProcesses() {
+        let words = "the port of calloway was closed on monday after dockworkers walked out over automation plans"
+            .split(separator: " ").map(String.init)
+        let hashes = Array(Set((0..<(words.count - 2)).map { ShingleHash.hash(tokens: words[$0..<($0 + 3)]) })).sorted()
+        XCTAssertEqual(hashes.count, 13)
+        let kept = KeptShingles(start: [0, hashes.count], hashes: hashes, commonShingles: [], boilerplateShingles: [])
+        let signature = Signatures.compute(kept: kept, bins: 256).values
+        XCTAssertEqual(signature.count, 256)
+        XCTAssertEqual(Array(signature.prefix(8)),
+                       [0xD7A0_95FE, 0x3969_1C45, 0x9B31_A28C, 0xFCFA_28D3, 0x5EC2_AF1A, 0xC08B_3561, 0x2253_BBA8, 0x841C_41EF])
+        XCTAssertEqual(signature.reduce(UInt64(0)) { $0 &+ UInt64($1) }, 0x81_0819_8DF6)
+    }
+
     // MARK: - Decision rule
 
     func testPairEvidenceMeasures() {

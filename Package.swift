@@ -36,17 +36,19 @@ let package = Package(
             ]
         ),
         // MARK: - Benchmarks (outside the unit tests)
+        /// The deterministic synthetic corpus generator (benchmarks and scale tests).
+        .target(name: "SyntheticNews", path: "Benchmarks/SyntheticNews"),
         .executableTarget(
             name: "newsdedup-bench",
             dependencies: [
-                "NewsDedup", "LinearAlgebra",
+                "NewsDedup", "LinearAlgebra", "SyntheticNews",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Benchmarks/newsdedup-bench"
         ),
         // MARK: - Tests
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"], exclude: ["Fixtures"]),
-        .testTarget(name: "NewsDedupTests", dependencies: ["NewsDedup"], exclude: ["Fixtures"]),
+        .testTarget(name: "NewsDedupTests", dependencies: ["NewsDedup", "SyntheticNews"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -2,13 +2,14 @@ import ArgumentParser
 import Foundation
 import LinearAlgebra
 import NewsDedup
+import SyntheticNews
 
 @main
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "newsdedup-bench",
         abstract: "Benchmarks for NewsDedup (not part of the unit tests).",
-        subcommands: [SVD.self])
+        subcommands: [Generate.self, SVD.self])
 }
 
 /// Times the topic stage's randomized SVD on a corpus's TF-IDF matrix, and exports that exact
@@ -75,5 +76,28 @@ extension TopicConfiguration {
         c.topics = components
         c.powerIterations = iterations
         return c
+    }
+}
+
+/// Writes a synthetic corpus and its truth.
+struct Generate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write a deterministic synthetic corpus (corpus.jsonl) and its truth (truth.json).")
+
+    @Option(help: "Articles.") var count: Int
+    @Option(help: "Seed.") var seed: UInt64 = 1
+    @Option(help: "Output folder.") var out: String
+
+    func run() throws {
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        let corpus = SyntheticCorpus(count: count, seed: seed)
+        let t = Date()
+        try corpus.writeJSONL(to: (out as NSString).appendingPathComponent("corpus.jsonl"))
+        let truth = corpus.truth()
+        let json: [String: Any] = ["documents": truth.documents, "duplicate_groups": truth.duplicateGroups,
+                                   "story_clusters": truth.storyClusters]
+        try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys])
+            .write(to: URL(fileURLWithPath: out).appendingPathComponent("truth.json"))
+        print("wrote \(count) articles, \(truth.duplicateGroups.count) copy groups, \(truth.storyClusters.count) stories to \(out) in \(String(format: "%.1f", Date().timeIntervalSince(t)))s")
     }
 }

@@ -9,7 +9,7 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "newsdedup-bench",
         abstract: "Benchmarks for NewsDedup (not part of the unit tests).",
-        subcommands: [Generate.self, SVD.self])
+        subcommands: [Generate.self, Pipeline_.self, SVD.self])
 }
 
 /// Times the topic stage's randomized SVD on a corpus's TF-IDF matrix, and exports that exact
@@ -100,4 +100,40 @@ struct Generate: ParsableCommand {
             .write(to: URL(fileURLWithPath: out).appendingPathComponent("truth.json"))
         print("wrote \(count) articles, \(truth.duplicateGroups.count) copy groups, \(truth.storyClusters.count) stories to \(out) in \(String(format: "%.1f", Date().timeIntervalSince(t)))s")
     }
+}
+
+/// Runs the whole NewsDedup pipeline in-process and prints per-stage seconds and peak RSS as JSON.
+struct Pipeline_: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pipeline",
+        abstract: "Run the NewsDedup pipeline on inputs, write results, print per-stage seconds and peak RSS (JSON).")
+
+    @Argument(help: "Corpus files or folders.") var paths: [String]
+    @Option(help: "Results folder.") var out: String
+    @Option(help: "Worker threads (default: one per core).") var threads: Int?
+
+    func run() throws {
+        var configuration = Configuration()
+        configuration.threads = threads
+        let t = Date()
+        let manifest = try NewsDedup.Pipeline(configuration: configuration).run(inputs: paths, output: out)
+        let total = Date().timeIntervalSince(t)
+        var stages: [String: Double] = [:]
+        for s in manifest.stages { stages[s.name] = s.seconds }
+        let result: [String: Any] = [
+            "articles": manifest.articles.read, "seconds": total, "stages": stages,
+            "peakRSSBytes": peakRSS(), "threads": manifest.threads, "blas": manifest.blasLibraries,
+        ]
+        print(String(decoding: try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys]), as: UTF8.self))
+    }
+}
+
+/// Peak resident set size of this process (VmHWM), in bytes.
+func peakRSS() -> Int {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+    for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+        let kb = line.split(separator: " ").compactMap { Int($0) }.first ?? 0
+        return kb * 1024
+    }
+    return 0
 }

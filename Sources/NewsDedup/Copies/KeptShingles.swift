@@ -39,19 +39,12 @@ public struct KeptShingles: Sendable {
 
     public static func select(analyzed: AnalyzedCorpus, sources: [String?], configuration: CopyConfiguration) -> KeptShingles {
         let n = analyzed.documentCount
-        // Document frequency of every shingle (each article's shingles are unique already).
-        var all = analyzed.shingles
-        all.sort()
-        var common: [UInt64] = []
-        var i = 0
-        while i < all.count {
-            var j = i + 1
-            while j < all.count && all[j] == all[i] { j += 1 }
-            if j - i > configuration.maxShingleDocuments { common.append(all[i]) }
-            i = j
-        }
-        all = []
-        // Per-source frequency: sort (shingle, source) pairs.
+        // Document frequency of every shingle (each article's shingles are unique already):
+        // sorted halves in parallel, then one merging count.
+        let repeated = frequentShingles(analyzed.shingles, minimumCount: configuration.boilerplateSourceArticles)
+        let common = repeated.filter { $0.count > configuration.maxShingleDocuments }.map(\.hash)
+        // Outlet boilerplate: only shingles in enough articles overall can be in enough
+        // articles of one source, so per-source counts are kept for those alone.
         var sourceID: [String: UInt32] = [:]
         var docSource = [UInt32](repeating: UInt32.max, count: n)
         for d in 0..<n {
@@ -68,33 +61,58 @@ public struct KeptShingles: Sendable {
         let limit = sourceSize.map {
             max(configuration.boilerplateSourceArticles, Int((configuration.boilerplateSourceFraction * Double($0)).rounded(.up)))
         }
-        var pairs: [(UInt64, UInt32)] = []
+        var candidate = [UInt64: Int32](minimumCapacity: repeated.count)
+        for (k, r) in repeated.enumerated() { candidate[r.hash] = Int32(k) }
+        var perSource: [UInt64: Int] = [:]   // (candidate index << 32 | source) -> articles
         for d in 0..<n where docSource[d] != UInt32.max {
-            for h in analyzed.shingles(of: d) { pairs.append((h, docSource[d])) }
-        }
-        pairs.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
-        var boilerplate: [UInt64] = []
-        i = 0
-        while i < pairs.count {
-            var j = i + 1
-            while j < pairs.count && pairs[j] == pairs[i] { j += 1 }
-            if j - i >= limit[Int(pairs[i].1)], boilerplate.last != pairs[i].0 {
-                boilerplate.append(pairs[i].0)
+            for h in analyzed.shingles(of: d) {
+                if let k = candidate[h] { perSource[UInt64(UInt32(k)) << 32 | UInt64(docSource[d]), default: 0] += 1 }
             }
-            i = j
         }
-        pairs = []
-        // Keep the rest, article by article.
-        let suppressed = Array(Set(common).union(boilerplate)).sorted()
+        var boilerplateSet = Set<UInt64>()
+        for (key, count) in perSource where count >= limit[Int(key & 0xFFFF_FFFF)] {
+            boilerplateSet.insert(repeated[Int(key >> 32)].hash)
+        }
+        let boilerplate = boilerplateSet.sorted()
+        // Keep the rest, article by article, in parallel.
+        let suppressed = Set(common).union(boilerplateSet)
+        let parts = Parallel.mapChunks(n) { range -> ([Int], [UInt64]) in
+            var counts: [Int] = []
+            var hashes: [UInt64] = []
+            for d in range {
+                for h in analyzed.shingles(of: d) where !suppressed.contains(h) { hashes.append(h) }
+                counts.append(hashes.count)
+            }
+            return (counts, hashes)
+        }
         var start = [0]
         start.reserveCapacity(n + 1)
         var hashes: [UInt64] = []
         hashes.reserveCapacity(analyzed.shingles.count)
-        for d in 0..<n {
-            for h in analyzed.shingles(of: d) where !sortedContains(suppressed, h) { hashes.append(h) }
-            start.append(hashes.count)
+        for (counts, part) in parts {
+            let base = hashes.count
+            start.append(contentsOf: counts.map { $0 + base })
+            hashes.append(contentsOf: part)
         }
-        return KeptShingles(start: start, hashes: hashes, commonShingles: common,
-                            boilerplateShingles: boilerplate)
+        return KeptShingles(start: start, hashes: hashes, commonShingles: common, boilerplateShingles: boilerplate)
+    }
+
+    /// Shingles found at least `minimumCount` times, with their counts, ascending by hash.
+    static func frequentShingles(_ all: [UInt64], minimumCount: Int) -> [(hash: UInt64, count: Int)] {
+        let halves = Parallel.mapChunks(all.count, chunks: 2) { range -> [UInt64] in Array(all[range]).sorted() }
+        var out: [(hash: UInt64, count: Int)] = []
+        var a = 0, b = 0
+        let x = halves.first ?? [], y = halves.count > 1 ? halves[1] : []
+        var current: UInt64 = 0, count = 0
+        while a < x.count || b < y.count {
+            let h: UInt64
+            if b == y.count || (a < x.count && x[a] <= y[b]) { h = x[a]; a += 1 } else { h = y[b]; b += 1 }
+            if count > 0 && h == current { count += 1; continue }
+            if count >= minimumCount { out.append((current, count)) }
+            current = h
+            count = 1
+        }
+        if count >= minimumCount { out.append((current, count)) }
+        return out
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import LinearAlgebra
 
 /// Turns the pipeline's state into the JSON documents (rounded, sorted, stable).
 enum ResultsBuilder {
@@ -8,7 +9,8 @@ enum ResultsBuilder {
 
     static func duplicates(_ s: PipelineState) -> DuplicatesFile {
         let a = s.corpus.articles
-        let groups = s.duplicates.groups.map { g -> DuplicatesFile.Group in
+        let all = s.duplicates.groups
+        let groups = Parallel.mapChunks(all.count) { range in all[range].map { g -> DuplicatesFile.Group in
             let canonical = a[g.canonical]
             let members = zip(g.members, g.evidence).map { (m, e) -> DuplicatesFile.Member in
                 DuplicatesFile.Member(
@@ -18,7 +20,7 @@ enum ResultsBuilder {
                     sharedPassage: m == g.canonical ? "" : SharedPassage.longest(a[m].text, canonical.text))
             }
             return .init(id: g.id, canonical: canonical.id, size: g.members.count, members: members)
-        }
+        } }.flatMap { $0 }
         return DuplicatesFile(articles: a.count, groups: groups)
     }
 

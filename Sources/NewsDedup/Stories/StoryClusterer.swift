@@ -58,28 +58,41 @@ public struct StoryClusterer: Sendable {
             return days.isEmpty ? nil : (days.min()!, days.max()!)
         }
 
-        // 2. Candidates through an inverted index: voices containing one of a voice's
-        //    strongest terms (terms in more than `maxPosting` voices are skipped).
-        var postings: [Int32: [Int32]] = [:]
-        for (i, vec) in vectors.enumerated() { for (t, _) in vec { postings[t, default: []].append(Int32(i)) } }
-        let strongest: [[Int32]] = vectors.map { vec in
-            vec.sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }.prefix(configuration.indexTerms).map(\.0)
+        // 2. Candidates through an inverted index, as a search engine ranks documents: the
+        //    voices sharing one of a voice's strongest terms accumulate the partial dot product
+        //    over those terms; only the best `candidates` of them get an exact similarity.
+        //    Terms in more than `maxPosting` voices are skipped.
+        var postings: [Int32: [(Int32, Float)]] = [:]
+        for (i, vec) in vectors.enumerated() { for (t, w) in vec { postings[t, default: []].append((Int32(i), Float(w))) } }
+        let strongest: [[(Int32, Double)]] = vectors.map { vec in
+            Array(vec.sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }.prefix(configuration.indexTerms))
         }
         let window = Int32(configuration.windowDays)
         let k = max(1, configuration.localScaleNeighbours)
+        let shortlist = max(configuration.candidates, configuration.neighbours, k)
         let neighbourChunks = Parallel.mapChunks(v) { range -> ([[(Int32, Double)]], Int) in
             var out: [[(Int32, Double)]] = []
             var candidates = 0
-            var seen = Set<Int32>()
+            var partial = [Float](repeating: 0, count: v)
+            var touched: [Int32] = []
             for i in range {
-                seen.removeAll(keepingCapacity: true)
-                for t in strongest[i] {
+                for (t, wi) in strongest[i] {
                     guard let list = postings[t], list.count <= configuration.maxPosting else { continue }
-                    for j in list where Int(j) != i { seen.insert(j) }
+                    for (j, wj) in list where Int(j) != i {
+                        if partial[Int(j)] == 0 { touched.append(j) }
+                        partial[Int(j)] += Float(wi) * wj
+                    }
                 }
-                candidates += seen.count
+                candidates += touched.count
+                var ranked = touched.map { ($0, partial[Int($0)]) }
+                for j in touched { partial[Int(j)] = 0 }
+                touched.removeAll(keepingCapacity: true)
+                if ranked.count > shortlist {
+                    ranked.sort { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }
+                    ranked.removeLast(ranked.count - shortlist)
+                }
                 var scored: [(Int32, Double)] = []
-                for j in seen {
+                for (j, _) in ranked {
                     if let a = voiceDates[i], let b = voiceDates[Int(j)] {
                         if b.0 - a.1 > window || a.0 - b.1 > window { continue }
                     }

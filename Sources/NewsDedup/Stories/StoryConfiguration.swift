@@ -6,6 +6,9 @@ public struct StoryConfiguration: Codable, Sendable, Equatable {
     public var indexTerms: Int = 12
     /// Terms carried by more voices than this are too common to find neighbours by.
     public var maxPosting: Int = 2000
+    /// Candidates per voice that get an exact similarity (the best by the partial dot product
+    /// over its strongest terms).
+    public var candidates: Int = 100
     /// Neighbours kept per voice (the sparse similarity graph's degree bound).
     public var neighbours: Int = 20
     /// A voice's local scale is its mean cosine to its `localScaleNeighbours` nearest voices.

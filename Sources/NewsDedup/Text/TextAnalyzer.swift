@@ -119,7 +119,8 @@ public struct TextAnalyzer: Sendable {
         return out
     }
 
-    private func countChunk(_ articles: [Article], _ range: Range<Int>, boilerplate: [UInt64]) -> Chunk {
+    private func countChunk(_ articles: [Article], _ range: Range<Int>, boilerplate boilerplateList: [UInt64]) -> Chunk {
+        let boilerplate = Set(boilerplateList)
         var chunk = Chunk()
         var local: [String: Int32] = [:]
         var counts: [Float] = []
@@ -158,7 +159,7 @@ public struct TextAnalyzer: Sendable {
                 tokenizer.forEachToken(in: article.text) { token in
                     bodyTokens.append(token)
                     masked.append(false)
-                    if let h = window.push(token), KeptShingles.sortedContains(boilerplate, h) {
+                    if let h = window.push(token), boilerplate.contains(h) {
                         for p in (bodyTokens.count - k)..<bodyTokens.count { masked[p] = true }
                     }
                 }

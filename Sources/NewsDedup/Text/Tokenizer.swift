@@ -10,38 +10,76 @@
 public struct Tokenizer: Sendable {
     public init() {}
 
-    /// Calls `body` with each token, lowercased.
+    /// Calls `body` with each token, lowercased. Works on the UTF-8 bytes with a reusable
+    /// buffer: ASCII needs no decoding, and a token becomes a `String` only when emitted.
     public func forEachToken(in text: String, _ body: (String) -> Void) {
-        var current = String.UnicodeScalarView()
-        var pendingApostrophe = false
-        var lastWasWord = false
+        var text = text
+        text.withUTF8 { bytes in
+            var token: [UInt8] = []
+            token.reserveCapacity(64)
+            var scalars = 0                 // code points in `token`
+            var pendingApostrophe = false
+            var lastWasWord = false
 
-        func flush() {
-            if !current.isEmpty {
-                var token = String(current)
-                if token.utf8.count >= 2, token.hasSuffix("'s") {
-                    token.removeLast(2)
+            func flush() {
+                if scalars > 0 {
+                    var count = token.count, length = scalars
+                    // A trailing 's is removed.
+                    if count >= 2 && token[count - 2] == 0x27 && token[count - 1] == 0x73 {
+                        count -= 2
+                        length -= 2
+                    }
+                    if length >= 2 { body(String(decoding: token[0..<count], as: UTF8.self)) }
+                    token.removeAll(keepingCapacity: true)
+                    scalars = 0
                 }
-                if token.unicodeScalars.count >= 2 { body(token) }
-                current = String.UnicodeScalarView()
             }
-        }
 
-        for u in text.unicodeScalars {
-            if Tokenizer.isWordScalar(u) {
-                if pendingApostrophe { current.append("'"); pendingApostrophe = false }
-                Tokenizer.appendLowercased(u, to: &current)
-                lastWasWord = true
-            } else if u == "'" && lastWasWord && !pendingApostrophe {
-                pendingApostrophe = true
-                lastWasWord = false
-            } else {
-                pendingApostrophe = false
-                lastWasWord = false
-                flush()
+            var i = 0
+            let n = bytes.count
+            while i < n {
+                let b = bytes[i]
+                var scalar: Unicode.Scalar
+                if b < 0x80 {
+                    // ASCII fast path.
+                    let isUpper = b >= 0x41 && b <= 0x5A
+                    if isUpper || (b >= 0x61 && b <= 0x7A) || (b >= 0x30 && b <= 0x39) {
+                        if pendingApostrophe { token.append(0x27); scalars += 1; pendingApostrophe = false }
+                        token.append(isUpper ? b + 32 : b)
+                        scalars += 1
+                        lastWasWord = true
+                    } else if b == 0x27 && lastWasWord && !pendingApostrophe {
+                        pendingApostrophe = true
+                        lastWasWord = false
+                    } else {
+                        pendingApostrophe = false
+                        lastWasWord = false
+                        flush()
+                    }
+                    i += 1
+                    continue
+                }
+                // Decode one multi-byte scalar (the input is valid UTF-8: it is a String).
+                let length = b >= 0xF0 ? 4 : (b >= 0xE0 ? 3 : 2)
+                var value = UInt32(b) & (length == 2 ? 0x1F : (length == 3 ? 0x0F : 0x07))
+                for k in 1..<length where i + k < n { value = (value << 6) | (UInt32(bytes[i + k]) & 0x3F) }
+                i += length
+                scalar = Unicode.Scalar(value) ?? "\u{FFFD}"
+                if Tokenizer.isWordScalar(scalar) {
+                    if pendingApostrophe { token.append(0x27); scalars += 1; pendingApostrophe = false }
+                    for l in scalar.properties.lowercaseMapping.unicodeScalars {
+                        token.append(contentsOf: String(l).utf8)
+                        scalars += 1
+                    }
+                    lastWasWord = true
+                } else {
+                    pendingApostrophe = false
+                    lastWasWord = false
+                    flush()
+                }
             }
+            flush()
         }
-        flush()
     }
 
     public func tokens(_ text: String) -> [String] {

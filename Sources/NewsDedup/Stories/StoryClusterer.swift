@@ -142,7 +142,8 @@ public struct StoryClusterer: Sendable {
 
     /// Sparse average linkage on locally scaled similarity: two clusters A and B merge, best
     /// pair first, while the mean CSLS over their cross pairs,
-    /// `2 * meanCos(A, B) - meanScale(A) - meanScale(B)`, is at least `threshold`: they are
+    /// `2 * meanCos(A, B) - level(A) - level(B)`, is at least `threshold` (level: the mean local
+    /// scale, or for a large story its scaled internal cohesion; see `level`): they are
     /// closer to each other than their voices are to their usual neighbours, so hubs (generic
     /// pieces close to everything) need more to merge. Pairs outside the neighbour graph count
     /// as cosine 0; mean cosines below `minCosine` never merge (an isolated article's low scale
@@ -161,10 +162,21 @@ public struct StoryClusterer: Sendable {
             links[a][b, default: 0] += s
             links[b][a, default: 0] += s
         }
+        var internalSum = [Double](repeating: 0, count: v)
+        let largeStory = Double(max(2, configuration.largeStoryVoices))
+        let cohesionFactor = configuration.cohesionFactor
+        /// The level a cluster's voices are expected to reach with a true partner: the mean
+        /// local scale of its voices; for a story of `largeStoryVoices` or more, a share of its
+        /// own mean internal cosine instead (in a large story every voice's nearest neighbours
+        /// are its own story-mates, so local scales overstate what the rest of the story reaches).
+        func level(_ c: Int) -> Double {
+            if size[c] < largeStory { return scaleSum[c] / size[c] }
+            return cohesionFactor * internalSum[c] / (size[c] * (size[c] - 1) / 2)
+        }
         func score(_ a: Int, _ b: Int, _ sum: Double) -> Double {
             let meanCosine = sum / (size[a] * size[b])
             if meanCosine < floor { return -.infinity }
-            return 2 * meanCosine - scaleSum[a] / size[a] - scaleSum[b] / size[b]
+            return 2 * meanCosine - level(a) - level(b)
         }
         struct Entry { var score: Double; var a: Int; var b: Int; var va: Int; var vb: Int }
         var heap = Heap<Entry>(by: { x, y in x.score != y.score ? x.score > y.score : (x.a != y.a ? x.a < y.a : x.b < y.b) })
@@ -181,6 +193,7 @@ public struct StoryClusterer: Sendable {
             merges += 1
             alive[b] = false
             parent[b] = a
+            internalSum[a] += internalSum[b] + (links[a][b] ?? 0)
             size[a] += size[b]
             scaleSum[a] += scaleSum[b]
             version[a] += 1

@@ -20,6 +20,10 @@ public struct StoryConfiguration: Codable, Sendable, Equatable {
     /// Whatever the local scales, clusters whose mean cosine is below this never merge
     /// (isolated articles have low scales, which must not make weak pairs look close).
     public var minCosine: Double = 0.15
+    /// A story with at least this many voices is compared by its own internal cohesion ...
+    public var largeStoryVoices: Int = 4
+    /// ... times this factor, instead of its voices' local scales.
+    public var cohesionFactor: Double = 0.9
     /// Weight of the reduced (SVD) vectors in the similarity: `(1 - w) * tfidfCosine +
     /// w * reducedCosine`. 0 uses TF-IDF alone.
     public var reducedWeight: Double = 0.2

@@ -2,7 +2,7 @@
 SWIFT ?= swift
 RELEASE := .build/release/newsdedup
 
-.PHONY: deps build run test eval clean
+.PHONY: deps build run test report-test eval clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -13,6 +13,12 @@ build: deps
 # The nightly job on the shipped demo corpus, writing Results/.
 run: build
 	$(RELEASE) run Corpus --out Results
+
+# Results/report.html in headless Chromium (installed with apt-get if missing): fails on a blank
+# or broken page; the full-page screenshot goes to REPORT_PNG.
+REPORT_PNG ?= $(or $(TMPDIR),/tmp)/newsdedup-report.png
+report-test: run
+	bash scripts/report-browser-test.sh Results/report.html $(REPORT_PNG)
 
 # Unit, reference-parity and end-to-end tests (no Python needed).
 test: deps

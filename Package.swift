@@ -12,6 +12,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         // MARK: - Implementation details
@@ -25,14 +27,23 @@ let package = Package(
         /// Dense matrices, BLAS products, QR, SVD and the randomized truncated SVD.
         /// The only module that imports `CBLASLAPACK`.
         .target(name: "LinearAlgebra", dependencies: ["CBLASLAPACK"]),
-        /// The pipeline: reading, text analysis, TF-IDF, copies, stories, topics, results.
-        .target(name: "NewsDedup", dependencies: ["LinearAlgebra"]),
+        /// The pipeline: reading, text analysis, TF-IDF, copies, stories, topics, results, report.
+        /// Logs through swift-log; reads configuration files with TOMLKit.
+        .target(
+            name: "NewsDedup",
+            dependencies: [
+                "LinearAlgebra",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ]
+        ),
         /// The command-line tool: parses, validates, calls `NewsDedup`.
         .executableTarget(
             name: "newsdedup",
             dependencies: [
                 "NewsDedup",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // MARK: - Benchmarks (outside the unit tests)

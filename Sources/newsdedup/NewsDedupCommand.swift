@@ -9,13 +9,25 @@ struct NewsDedupCommand: ParsableCommand {
         abstract: "Find duplicate wire copies, story clusters and topics in a night's news articles.",
         discussion: """
             Reads articles (seed-format or plain .txt files, .jsonl/.ndjson with one article per line, \
-            or folders of them), and writes duplicates.json, clusters.json, topics.json and \
-            manifest.json into the results folder. See README.md and docs/results.md.
+            or folders of them) and writes duplicates.json, clusters.json, topics.json, report.html (a page \
+            for people: open it in a browser) and manifest.json into the results folder. `run` is the default \
+            subcommand: `newsdedup Corpus` is `newsdedup run Corpus`. The listing commands read a results \
+            folder and print an aligned table, or JSON with --json. See README.md, docs/results.md and \
+            docs/configuration.md; `newsdedup help <subcommand>` explains each one.
+
+            Examples:
+              newsdedup run Corpus --out Results   # then open Results/report.html
+              newsdedup run /data/night.jsonl --config night.toml --quiet
+              newsdedup config > newsdedup.toml    # every setting, with its default
+              newsdedup duplicates --json | jq length
+              newsdedup stories --min-size 5
+              newsdedup topics --terms 5
+              newsdedup explain ID-A ID-B
 
             Exit codes: 0 success, 1 failure, 2 bad usage.
             """,
         version: NewsDedup.ResultsSchema.toolVersion,
-        subcommands: [Run.self, Duplicates.self, Stories.self, Topics.self, Explain.self],
+        subcommands: [Run.self, Config.self, Duplicates.self, Stories.self, Topics.self, Explain.self],
         defaultSubcommand: Run.self
     )
 

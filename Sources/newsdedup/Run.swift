@@ -1,28 +1,105 @@
 import ArgumentParser
 import Foundation
+import Logging
 import NewsDedup
+
+/// Options shared by the commands that compute (`run`, `explain`) or print (`config`) a configuration.
+struct SettingsOptions: ParsableArguments {
+    @Option(name: [.customShort("c"), .long], help: ArgumentHelp(
+        "Configuration file: TOML (.toml or any other name) or JSON (.json).",
+        discussion: "Every key is optional; `newsdedup config` prints them all with their defaults and meaning.",
+        valueName: "file"))
+    var config: String?
+
+    @Option(name: .customLong("set"), help: ArgumentHelp(
+        "Override one setting, e.g. --set copies.minCosine=0.35 (repeatable; wins over the file).",
+        valueName: "key=value"))
+    var assignments: [String] = []
+
+    /// Defaults < file < `--set` < the dedicated options, whose assignments come last.
+    func resolve(extra: [String] = []) throws -> Configuration {
+        do {
+            return try Configuration.resolve(file: config, assignments: assignments + extra)
+        } catch let e as ConfigurationError {
+            throw ValidationError(e.description)
+        }
+    }
+}
+
+/// Logging and progress options.
+struct OutputOptions: ParsableArguments {
+    @Flag(name: .shortAndLong, help: "Cron mode: no progress; only warnings (at most --max-warnings input issues) and the final summary line.")
+    var quiet = false
+
+    @Flag(help: "Per-stage progress lines even when stderr is not a terminal (on a terminal they are on by default).")
+    var progress = false
+
+    @Option(help: ArgumentHelp(
+        "Least severe log messages shown on stderr.",
+        discussion: "info shows the library's structured per-stage log lines; debug adds more.",
+        valueName: "level"))
+    var logLevel: Logger.Level = .warning
+
+    @Option(help: ArgumentHelp("Input issues printed as warnings at most; the rest are counted in one line (all are in manifest.json and report.html).",
+                               valueName: "n"))
+    var maxWarnings: Int = 100
+
+    func validate() throws {
+        if quiet && progress { throw ValidationError("--quiet and --progress cannot be used together") }
+        if maxWarnings < 0 { throw ValidationError("--max-warnings must be 0 or more") }
+    }
+
+    var progressMode: Progress.Mode {
+        if quiet { return .off }
+        if Console.shared.isTerminal { return .live }
+        return progress ? .plain : .off
+    }
+}
 
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run the whole job: read, vectorize, find copies, cluster stories, fit topics, write results.")
+        abstract: "Run the whole job: read, find copies, cluster stories, fit topics, write the results and report.html.",
+        discussion: """
+            Writes duplicates.json, clusters.json, topics.json, report.html and manifest.json into the results \
+            folder, replacing it atomically when the run completes. Inputs that must be skipped never stop a run: \
+            they are printed as warnings and listed in the manifest's `issues` and in report.html.
 
-    @Argument(help: "Files or folders to read (.txt, .jsonl, .ndjson; folders recursively).")
+            Settings come from the defaults, then --config FILE, then --set KEY=VALUE, then --threads, \
+            --topics and --window-days (later wins). The manifest records the settings used.
+
+            On a terminal, each stage shows a live status line, then its time, rate and counts. When stderr \
+            is not a terminal (cron) or with --quiet, only warnings and the summary line are printed.
+
+            Examples:
+              newsdedup run Corpus          # = `newsdedup Corpus`; writes Results/
+              newsdedup run night.jsonl -o /srv/news/results --config night.toml
+              newsdedup run Corpus --topics 30 --set copies.minContainment=0.5
+              # cron: warnings and the summary only, plus the structured log lines
+              newsdedup run /data/night --quiet --log-level info
+
+            Exit codes: 0 success, 1 failure (a stage failed, results not written), 2 bad usage \
+            (unknown option, bad value, unreadable or invalid configuration file).
+            """)
+
+    @Argument(help: ArgumentHelp("Files or folders to read (.txt, .jsonl, .ndjson; folders recursively).", valueName: "path"))
     var paths: [String] = ["Corpus"]
 
-    @Option(name: .shortAndLong, help: "Results folder, replaced atomically when the run completes.")
+    @Option(name: .shortAndLong, help: ArgumentHelp("Results folder, replaced atomically when the run completes.", valueName: "dir"))
     var out: String = "Results"
 
-    @Option(help: "Worker threads (default: one per core).")
+    @OptionGroup(title: "Settings") var settings: SettingsOptions
+
+    @Option(help: ArgumentHelp("Worker threads (default: one per core). Same as --set threads=N.", valueName: "n"))
     var threads: Int?
 
-    @Option(help: "Number of SVD topics.")
+    @Option(help: ArgumentHelp("Number of SVD topics (default 20). Same as --set topics.topics=N.", valueName: "n"))
     var topics: Int?
 
-    @Option(help: "Story date window in days: dated articles further apart are never one story.")
+    @Option(help: ArgumentHelp("Story date window in days (default 3): dated articles further apart are never one story. Same as --set stories.windowDays=N.",
+                               valueName: "n"))
     var windowDays: Int?
 
-    @Flag(name: .shortAndLong, help: "No progress on stderr (the final one-line summary is still printed).")
-    var quiet = false
+    @OptionGroup(title: "Output") var output: OutputOptions
 
     func validate() throws {
         if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1") }
@@ -36,26 +113,63 @@ struct Run: ParsableCommand {
     }
 
     func run() throws {
-        var configuration = Configuration()
-        configuration.threads = threads
-        if let topics { configuration.topics.topics = topics }
-        if let windowDays { configuration.stories.windowDays = windowDays }
-        let quiet = self.quiet
-        let pipeline = Pipeline(configuration: configuration) { event in
-            guard !quiet else { return }
+        var extra: [String] = []
+        if let threads { extra.append("threads=\(threads)") }
+        if let topics { extra.append("topics.topics=\(topics)") }
+        if let windowDays { extra.append("stories.windowDays=\(windowDays)") }
+        let configuration = try settings.resolve(extra: extra)
+
+        let logger = makeLogger(level: output.logLevel)
+        let progress = Progress(mode: output.progressMode)
+        let warnings = WarningCounter(limit: output.maxWarnings, logger: logger)
+        let pipeline = Pipeline(configuration: configuration, logger: logger) { event in
             switch event {
-            case .stageStarted: break
-            case let .stageFinished(name, seconds, counts):
-                let detail = counts.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-                printError(String(format: "[%@] %.2fs %@", name, seconds, detail))
-            case let .issue(issue):
-                printError("warning: \(issue.message)")
+            case let .stageStarted(name): progress.stageStarted(name)
+            case let .stageFinished(name, seconds, counts): progress.stageFinished(name, seconds: seconds, counts: counts)
+            case let .issue(issue): warnings.report(issue)
+            case .wrote: break
             }
         }
-        let manifest = try pipeline.run(inputs: paths, output: out)
+        let manifest: RunManifest
+        do {
+            manifest = try pipeline.run(inputs: paths, output: out)
+        } catch {
+            progress.finish()
+            throw error
+        }
+        progress.finish()
+        warnings.finish(out: out)
         let stage = Dictionary(uniqueKeysWithValues: manifest.stages.map { ($0.name, $0.counts) })
         print("newsdedup: \(manifest.articles.read) articles, \(stage["copies"]?["groups"] ?? 0) duplicate groups, "
               + "\(stage["stories"]?["multiArticleClusters"] ?? 0) multi-article stories, \(stage["topics"]?["topics"] ?? 0) topics, "
               + "\(manifest.articles.skipped) skipped inputs, \(String(format: "%.1f", manifest.totalSeconds))s -> \(out)/")
+    }
+}
+
+/// Prints the first `limit` input issues as warnings and counts the rest.
+final class WarningCounter: @unchecked Sendable {
+    let limit: Int
+    let logger: Logger
+    private let lock = NSLock()
+    private var seen = 0
+
+    init(limit: Int, logger: Logger) {
+        self.limit = limit
+        self.logger = logger
+    }
+
+    func report(_ issue: InputIssue) {
+        lock.lock()
+        seen += 1
+        let show = seen <= limit
+        lock.unlock()
+        if show { logger.warning("\(issue.message)") }
+    }
+
+    func finish(out: String) {
+        lock.lock(); let n = seen; lock.unlock()
+        if n > limit {
+            logger.warning("\(n - limit) more input issues not shown (\(n) in all): see \(out)/report.html or the `issues` of \(out)/manifest.json")
+        }
     }
 }

@@ -56,7 +56,7 @@ final class EndToEndTests: XCTestCase {
         XCTAssertEqual(manifest.files, onDisk.count)
         XCTAssertEqual(manifest.issues, [])
         XCTAssertEqual(Set(manifest.ignoredFiles.map { URL(fileURLWithPath: $0).lastPathComponent }), ["README.md", "truth.json"])
-        XCTAssertEqual(manifest.outputs, ["clusters.json", "duplicates.json", "manifest.json", "topics.json"])
+        XCTAssertEqual(manifest.outputs, ["clusters.json", "duplicates.json", "manifest.json", "report.html", "topics.json"])
         XCTAssertEqual(manifest.schemaVersion, ResultsSchema.version)
 
         // Every JSON file carries schemaVersion at the top level.

@@ -1,11 +1,14 @@
 import Foundation
 import LinearAlgebra
+import Logging
 
 /// Progress events, for the CLI to print (libraries don't print).
 public enum PipelineEvent: Sendable {
     case stageStarted(String)
     case stageFinished(String, seconds: Double, counts: [String: Int])
     case issue(InputIssue)
+    /// `run` wrote the results folder: its files and their sizes in bytes.
+    case wrote(folder: String, files: [String: Int])
 }
 
 /// Everything a run computed, stage by stage.
@@ -27,35 +30,79 @@ public struct PipelineState: Sendable {
 public struct Pipeline: Sendable {
     public var configuration: Configuration
     public var observer: @Sendable (PipelineEvent) -> Void
+    /// `run` logs stages, input issues and the files written here, with structured metadata,
+    /// at `info` level or below. Silent by default.
+    public var logger: Logger
 
-    public init(configuration: Configuration, observer: @escaping @Sendable (PipelineEvent) -> Void = { _ in }) {
+    public init(configuration: Configuration, logger: Logger = Pipeline.silentLogger,
+                observer: @escaping @Sendable (PipelineEvent) -> Void = { _ in }) {
         self.configuration = configuration
+        self.logger = logger
         self.observer = observer
     }
 
-    /// Runs every stage and writes the results folder atomically. Returns the manifest.
+    /// A logger that drops everything (the default: a library does not print unless asked).
+    public static let silentLogger = Logger(label: "newsdedup", factory: { _ in SwiftLogNoOpLogHandler() })
+
+    /// Runs every stage and writes the results folder atomically: the JSON files, `report.html`
+    /// (`ReportBuilder`), then `manifest.json`. Returns the manifest.
     @discardableResult
     public func run(inputs: [String], output: String) throws -> RunManifest {
         let started = Date()
         var stages: [RunManifest.Stage] = []
-        let state = try compute(inputs: inputs, stages: &stages)
+        let logger = self.logger, forward = observer
+        logger.info("run started", metadata: ["inputs": .array(inputs.map { .string($0) }), "output": .string(output),
+                                              "threads": .stringConvertible(configuration.threads ?? Parallel.threads)])
+        var logged = self
+        logged.observer = { event in
+            switch event {
+            case let .stageStarted(name):
+                logger.debug("stage started", metadata: ["stage": .string(name)])
+            case let .stageFinished(name, seconds, counts):
+                var metadata: Logger.Metadata = ["stage": .string(name), "seconds": .string(String(format: "%.3f", seconds))]
+                for (k, v) in counts { metadata[k] = .stringConvertible(v) }
+                logger.info("stage finished", metadata: metadata)
+            case let .issue(issue):
+                var metadata: Logger.Metadata = ["file": .string(issue.file), "action": .string(issue.action.rawValue),
+                                                 "reason": .string(issue.reason)]
+                if let line = issue.line { metadata["line"] = .stringConvertible(line) }
+                logger.info("input issue", metadata: metadata)
+            case .wrote: break
+            }
+            forward(event)
+        }
+        let state = try logged.compute(inputs: inputs, stages: &stages)
         let t0 = Date()
-        observer(.stageStarted("write"))
-        let files: [(String, Data)] = [
+        logged.observer(.stageStarted("write"))
+        var files: [(String, Data)] = [
             ("duplicates.json", try ResultsWriter.encode(ResultsBuilder.duplicates(state))),
             ("clusters.json", try ResultsBuilder.clustersData(state)),
             ("topics.json", try ResultsWriter.encode(ResultsBuilder.topics(state))),
         ]
+        let outputs = files.map(\.0) + ["report.html", "manifest.json"]
+        // The page shows the stages computed so far (writing is timed in the manifest only).
+        let pageManifest = makeManifest(inputs: inputs, state: state, stages: stages, started: started, outputs: outputs)
+        let t1 = Date()
+        files.append(("report.html", Data(ReportBuilder.html(state: state, manifest: pageManifest).utf8)))
+        logger.info("report built", metadata: ["seconds": .string(String(format: "%.3f", Date().timeIntervalSince(t1))),
+                                               "bytes": .stringConvertible(files[files.count - 1].1.count)])
         var manifest: RunManifest?
+        var manifestBytes = 0
         try ResultsWriter(output: output).write(files: files) {
             let writeSeconds = Date().timeIntervalSince(t0)
             stages.append(.init(name: "write", seconds: writeSeconds, counts: ["files": files.count + 1]))
-            let m = makeManifest(inputs: inputs, state: state, stages: stages, started: started,
-                                 outputs: files.map(\.0) + ["manifest.json"])
+            let m = makeManifest(inputs: inputs, state: state, stages: stages, started: started, outputs: outputs)
             manifest = m
-            return try ResultsWriter.encode(m)
+            let data = try ResultsWriter.encode(m)
+            manifestBytes = data.count
+            return data
         }
-        observer(.stageFinished("write", seconds: Date().timeIntervalSince(t0), counts: ["files": files.count + 1]))
+        logged.observer(.stageFinished("write", seconds: Date().timeIntervalSince(t0), counts: ["files": files.count + 1]))
+        var sizes = Dictionary(uniqueKeysWithValues: files.map { ($0.0, $0.1.count) })
+        sizes["manifest.json"] = manifestBytes
+        logger.info("results written", metadata: ["output": .string(output),
+                                                  "bytes": .dictionary(sizes.mapValues { .stringConvertible($0) })])
+        observer(.wrote(folder: output, files: sizes))
         return manifest!
     }
 

@@ -1,7 +1,7 @@
 import Foundation
 
 /// `newsdedup explain A B` as data: the measures of one pair of articles as table rows, the
-/// rule and the verdict. The same figures as `CopyExplanation`, structured for `--json`.
+/// rule and the verdict. Printed as a table by `newsdedup explain`, or as JSON with `--json`.
 public struct PairReport: Codable, Sendable, Equatable {
     public struct Row: Codable, Sendable, Equatable {
         public var measure: String

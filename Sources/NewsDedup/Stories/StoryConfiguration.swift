@@ -20,8 +20,9 @@ public struct StoryConfiguration: Codable, Sendable, Equatable {
     /// Whatever the local scales, clusters whose mean cosine is below this never merge
     /// (isolated articles have low scales, which must not make weak pairs look close).
     public var minCosine: Double = 0.15
-    /// A story with at least this many voices is compared by its own internal cohesion ...
-    public var largeStoryVoices: Int = 4
+    /// A story with at least this many voices (3: the first size with more than one internal
+    /// pair, so that its mean internal cosine is an estimate) is compared by that cohesion ...
+    public var largeStoryVoices: Int = 3
     /// ... times this factor, instead of its voices' local scales.
     public var cohesionFactor: Double = 0.9
     /// Weight of the reduced (SVD) vectors in the similarity: `(1 - w) * tfidfCosine +

@@ -57,6 +57,8 @@ let package = Package(
             ],
             path: "Benchmarks/newsdedup-bench"
         ),
+        /// libFuzzer target for the readers (scripts/fuzz-readers.sh builds it with -sanitize=fuzzer).
+        .executableTarget(name: "reader-fuzz", dependencies: ["NewsDedup"], path: "Fuzz/reader-fuzz"),
         // MARK: - Tests
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra"], exclude: ["Fixtures"]),
         .testTarget(name: "NewsDedupTests", dependencies: ["NewsDedup", "SyntheticNews"], exclude: ["Fixtures"]),

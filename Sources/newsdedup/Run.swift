@@ -95,7 +95,7 @@ struct Run: ParsableCommand {
     @Option(help: ArgumentHelp("Number of SVD topics (default 20). Same as --set topics.topics=N.", valueName: "n"))
     var topics: Int?
 
-    @Option(help: ArgumentHelp("Story date window in days (default 3): dated articles further apart are never one story. Same as --set stories.windowDays=N.",
+    @Option(help: ArgumentHelp("Story date window in days (default 3): dated articles further apart are never linked directly. Same as --set stories.windowDays=N.",
                                valueName: "n"))
     var windowDays: Int?
 

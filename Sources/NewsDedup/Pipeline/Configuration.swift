@@ -227,7 +227,7 @@ extension Configuration {
                   "LSH buckets larger than this are skipped (counted in the manifest as oversizedBuckets)."),
             // stories
             K.int("stories", "windowDays", \.stories.windowDays, min: 0,
-                  "Two dated articles more than this many days apart are never in one story."),
+                  "Two dated voices (articles, or duplicate groups) more than this many days apart are never linked directly; a story can still span longer through articles in between."),
             K.int("stories", "indexTerms", \.stories.indexTerms, min: 1,
                   "Candidates of a voice are the voices sharing one of its this-many strongest terms."),
             K.int("stories", "maxPosting", \.stories.maxPosting, min: 1,

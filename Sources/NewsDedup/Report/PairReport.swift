@@ -52,7 +52,7 @@ public struct PairReport: Codable, Sendable, Equatable {
         let rows = [
             Row(measure: "shingles (\(c.shingleSize) words)", a: Set(sa).count, b: Set(sb).count, shared: all.count),
             Row(measure: "set aside: outlet boilerplate", shared: boilerplate,
-                rule: "in >= \(c.boilerplateSourceArticles) articles of one outlet"),
+                rule: "in >= max(\(c.boilerplateSourceArticles), \(Int(c.boilerplateSourceFraction * 100))% of the outlet's) articles of one outlet"),
             Row(measure: "set aside: common phrasing", shared: common, rule: "in > \(c.maxShingleDocuments) articles"),
             Row(measure: "kept shingles", a: e.sizeA, b: e.sizeB, shared: e.shared,
                 rule: "shared >= \(c.minSharedShingles)", passes: sharedOK),
@@ -66,7 +66,10 @@ public struct PairReport: Codable, Sendable, Equatable {
         let groupB = gb >= 0 ? state.duplicates.groups[Int(gb)].id : nil
         var verdict = copies ? "copies by the rule" : "not copies by the rule"
         if let groupA, groupA == groupB { verdict += "; grouped together in \(groupA)" }
-        else if groupA != nil || groupB != nil { verdict += "; in different groups (each member must verify against its group's canonical)" }
+        else if let groupA, let groupB { verdict += "; in different groups (\(groupA), \(groupB))" }
+        else if let group = groupA ?? groupB {
+            verdict += "; only \(groupA != nil ? "A" : "B") is in a group (\(group)): a group takes a member only if every pair in it passes the rule"
+        }
         else { verdict += "; neither is in a duplicate group" }
         func ref(_ i: Int) -> ArticleRef {
             ArticleRef(id: articles[i].id, title: articles[i].title, source: articles[i].source, date: articles[i].date?.iso)

@@ -4,7 +4,8 @@ import LinearAlgebra
 /// Turns the pipeline's state into the JSON documents (rounded, sorted, stable).
 enum ResultsBuilder {
     /// Rounds to 6 decimals so that last-bit differences between BLAS builds or thread
-    /// counts never change the bytes written.
+    /// counts rarely change the bytes written (a value that lands on a rounding boundary can still
+    /// differ in the last digit between BLAS builds; thread counts never change it).
     static func r6(_ x: Double) -> Double { (x * 1e6).rounded() / 1e6 }
 
     static func duplicates(_ s: PipelineState) -> DuplicatesFile {

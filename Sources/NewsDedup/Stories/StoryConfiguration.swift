@@ -1,6 +1,6 @@
 /// Settings of story clustering.
 public struct StoryConfiguration: Codable, Sendable, Equatable {
-    /// Two dated articles more than this many days apart are never in one story.
+    /// Two dated voices (articles, or duplicate groups) more than this many days apart are never linked directly; a story can still span longer through articles in between.
     public var windowDays: Int = 3
     /// Candidates of a voice are the voices containing one of its this-many strongest terms.
     public var indexTerms: Int = 12

@@ -42,7 +42,7 @@ public struct TextAnalyzer: Sendable {
                 // The headline is its own shingle segment: for copies whose body was cut to
                 // almost nothing, the (lightly edited) headline is the remaining evidence.
                 window.reset()
-                tokenizer.forEachToken(in: article.title) { if let h = window.push($0) { hashes.append(h) } }
+                tokenizer.forEachToken(in: TextNormalizer.foldQuotesAndDashes(article.title)) { if let h = window.push($0) { hashes.append(h) } }
                 if hashes.isEmpty, let h = window.partial() { hashes.append(h) }
                 let titleCount = hashes.count
                 window.reset()
@@ -147,7 +147,7 @@ public struct TextAnalyzer: Sendable {
             let article = articles[index]
             if titleWeight > 0 {
                 let w = Float(titleWeight)
-                tokenizer.forEachToken(in: article.title) { count($0, weight: w) }
+                tokenizer.forEachToken(in: TextNormalizer.foldQuotesAndDashes(article.title)) { count($0, weight: w) }
             }
             if boilerplate.isEmpty {
                 tokenizer.forEachToken(in: article.text) { count($0, weight: 1) }

@@ -31,6 +31,8 @@ public enum TextNormalizer {
         if !isASCII(s) {
             s = s.precomposedStringWithCompatibilityMapping
             s = foldQuotesAndDashes(s)
+        } else if s.utf8.contains(where: { $0 == 0x60 || $0 == 0x09 || $0 == 0x0B || $0 == 0x0C || $0 == 0x0D }) {
+            s = foldQuotesAndDashes(s)   // backticks and control whitespace are ASCII too
         }
         return s
     }
@@ -41,6 +43,7 @@ public enum TextNormalizer {
 
     /// Curly quotes to straight, dashes and minus to `-`, unusual spaces to a plain space.
     public static func foldQuotesAndDashes(_ s: String) -> String {
+        if isASCII(s) && !s.utf8.contains(where: { $0 == 0x60 || $0 == 0x09 || $0 == 0x0B || $0 == 0x0C || $0 == 0x0D }) { return s }
         var out = String.UnicodeScalarView()
         out.reserveCapacity(s.unicodeScalars.count)
         for u in s.unicodeScalars {

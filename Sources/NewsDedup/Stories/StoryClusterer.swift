@@ -88,7 +88,7 @@ public struct StoryClusterer: Sendable {
                 for j in touched { partial[Int(j)] = 0 }
                 touched.removeAll(keepingCapacity: true)
                 if ranked.count > shortlist {
-                    ranked.sort { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }
+                    StoryClusterer.selectBest(&ranked, shortlist)
                     ranked.removeLast(ranked.count - shortlist)
                 }
                 var scored: [(Int32, Double)] = []
@@ -228,6 +228,24 @@ public struct StoryClusterer: Sendable {
         let norm = vec.reduce(0) { $0 + $1.1 * $1.1 }.squareRoot()
         if norm > 0 { for i in vec.indices { vec[i].1 /= norm } }
         return vec
+    }
+
+    /// Moves the `k` best entries (highest score, ties by smaller id: a total order, so the
+    /// chosen set is deterministic) to the front, in expected linear time (quickselect).
+    static func selectBest(_ a: inout [(Int32, Float)], _ k: Int) {
+        func before(_ x: (Int32, Float), _ y: (Int32, Float)) -> Bool { x.1 != y.1 ? x.1 > y.1 : x.0 < y.0 }
+        var lo = 0, hi = a.count - 1
+        var rng = SplitMix64(seed: UInt64(a.count))
+        while lo < hi {
+            let pivot = a[lo + Int(rng.next() % UInt64(hi - lo + 1))]
+            var i = lo, j = hi
+            while i <= j {
+                while before(a[i], pivot) { i += 1 }
+                while before(pivot, a[j]) { j -= 1 }
+                if i <= j { a.swapAt(i, j); i += 1; j -= 1 }
+            }
+            if k - 1 <= j { hi = j } else if k - 1 >= i { lo = i } else { return }
+        }
     }
 
     static func dot(_ a: [(Int32, Double)], _ b: [(Int32, Double)]) -> Double {

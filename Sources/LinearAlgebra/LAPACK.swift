@@ -119,17 +119,6 @@ public enum LAPACK {
         }
     }
 
-    /// One Cholesky QR pass (a well-conditioned basis, orthogonal to about cond^2 * eps),
-    /// falling back to Householder QR when the Cholesky factorisation fails.
-    public static func choleskyQROrFallback(_ y: Matrix) throws -> Matrix {
-        guard y.rows >= y.columns, y.columns > 0 else { return try orthonormalBasis(y) }
-        do {
-            return try choleskyQR(y).q
-        } catch LinearAlgebraError.lapack(routine: "dpotrf", _) {
-            return try orthonormalBasis(y)
-        }
-    }
-
     /// Single-precision Cholesky QR in place, for a row-major `y` (rows x k), i.e. the
     /// column-major k x rows matrix `Y^T`: `G = Y^T Y` (ssyrk), `G = R^T R` (spotrf),
     /// `Q^T = R^-T Y^T` (strsm). Used for the randomized SVD's intermediate bases, which only

@@ -30,9 +30,12 @@ struct SVD: ParsableCommand {
         configuration.topics.topics = components
         let corpus = CorpusReader().read(paths: paths)
         let analyzer = TextAnalyzer(tfidf: configuration.tfidf, shingleSize: configuration.copies.shingleSize)
-        let shingles = analyzer.shingles(corpus.articles)
-        let kept = KeptShingles.select(analyzed: shingles, sources: corpus.articles.map(\.source), configuration: configuration.copies)
-        let analyzed = analyzer.terms(corpus.articles, shingles: shingles, boilerplate: kept.boilerplateShingles)
+        var tokenized = analyzer.tokenize(corpus.articles)
+        let all = tokenized.analyzed.shingles
+        tokenized.analyzed.shingles = []
+        let kept = KeptShingles.select(shingles: all, start: tokenized.analyzed.shingleStart,
+                                       sources: corpus.articles.map(\.source), configuration: configuration.copies)
+        let analyzed = analyzer.terms(tokenized, boilerplate: kept.boilerplateShingles)
         let terms = try TFIDFVectorizer(configuration.tfidf).fit(analyzed).transform(analyzed)
         let a = terms.matrix
         if let export {
@@ -116,12 +119,29 @@ struct Pipeline_: ParsableCommand {
         var configuration = Configuration()
         configuration.threads = threads
         let t = Date()
-        let manifest = try NewsDedup.Pipeline(configuration: configuration).run(inputs: paths, output: out)
+        // CPU seconds (user + system, all threads) per stage: steadier than wall time on a busy machine.
+        final class CPUClock: @unchecked Sendable {
+            var started: [String: Double] = [:]
+            var seconds: [String: Double] = [:]
+            static func now() -> Double {
+                var u = rusage()
+                getrusage(RUSAGE_SELF.rawValue, &u)
+                return Double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + Double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6
+            }
+        }
+        let clock = CPUClock()
+        let manifest = try NewsDedup.Pipeline(configuration: configuration, observer: { event in
+            switch event {
+            case let .stageStarted(name): clock.started[name] = CPUClock.now()
+            case let .stageFinished(name, _, _): clock.seconds[name] = CPUClock.now() - (clock.started[name] ?? 0)
+            default: break
+            }
+        }).run(inputs: paths, output: out)
         let total = Date().timeIntervalSince(t)
         var stages: [String: Double] = [:]
         for s in manifest.stages { stages[s.name] = s.seconds }
         let result: [String: Any] = [
-            "articles": manifest.articles.read, "seconds": total, "stages": stages,
+            "articles": manifest.articles.read, "seconds": total, "stages": stages, "cpuSeconds": clock.seconds,
             "peakRSSBytes": peakRSS(), "threads": manifest.threads, "blas": manifest.blasLibraries,
         ]
         print(String(decoding: try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys]), as: UTF8.self))

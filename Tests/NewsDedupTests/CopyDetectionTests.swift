@@ -98,21 +98,23 @@ final class CopyDetectionTests: XCTestCase {
 
     /// One-permutation signatures are persisted and compared across runs, so they must not
     /// change between processes. The expected values come from an independent Python
-    /// implementation of the documented scheme (3-word shingles hashed as above; bin = top 8
-    /// bits, value = low 32 bits, minimum per bin; an empty bin takes the next filled bin to
-    /// its right plus distance * 0x9E3779B9, mod 2^32):
-    ///     sig = [min over shingles in bin] ...; print([hex(x) for x in out[:8]], hex(sum(out)))
+    /// implementation of the documented scheme (3-word shingles hashed as above; key = top 32
+    /// bits of the hash; bin = top 8 bits of the key, value = low 32 bits of SplitMix64(key),
+    /// minimum per bin; an empty bin takes the next filled bin to its right plus
+    /// distance * 0x9E3779B9, mod 2^32):
+    ///     keys = sorted({mix(fnv(" ".join(w[i:i+3]).encode())) >> 32 for i in ...})
+    ///     sig[k >> 24] = min(sig[k >> 24], mix(k) & 0xFFFFFFFF) ...; print(out[:8], hex(sum(out)))
     func testOnePermutationSignatureIsStableAcrossProcesses() {
         let words = "the port of calloway was closed on monday after dockworkers walked out over automation plans"
             .split(separator: " ").map(String.init)
-        let hashes = Array(Set((0..<(words.count - 2)).map { ShingleHash.hash(tokens: words[$0..<($0 + 3)]) })).sorted()
+        let hashes = Array(Set((0..<(words.count - 2)).map { ShingleHash.key(ShingleHash.hash(tokens: words[$0..<($0 + 3)])) })).sorted()
         XCTAssertEqual(hashes.count, 13)
         let kept = KeptShingles(start: [0, hashes.count], hashes: hashes, commonShingles: [], boilerplateShingles: [])
         let signature = Signatures.compute(kept: kept, bins: 256).values
         XCTAssertEqual(signature.count, 256)
         XCTAssertEqual(Array(signature.prefix(8)),
-                       [0xD7A0_95FE, 0x3969_1C45, 0x9B31_A28C, 0xFCFA_28D3, 0x5EC2_AF1A, 0xC08B_3561, 0x2253_BBA8, 0x841C_41EF])
-        XCTAssertEqual(signature.reduce(UInt64(0)) { $0 &+ UInt64($1) }, 0x81_0819_8DF6)
+                       [0x29F1_2970, 0x8BB9_AFB7, 0xED82_35FE, 0x4F4A_BC45, 0xB113_428C, 0x12DB_C8D3, 0x74A4_4F1A, 0xD66C_D561])
+        XCTAssertEqual(signature.reduce(UInt64(0)) { $0 &+ UInt64($1) }, 0x82_8067_D047)
     }
 
     // MARK: - Decision rule
@@ -175,7 +177,9 @@ final class CopyDetectionTests: XCTestCase {
         /// Raw shingle overlap (before any boilerplate is set aside): what a detector without
         /// boilerplate handling would see.
         func rawEvidence(_ a: String, _ b: String) -> PairEvidence {
-            let sa = state.analyzed.shingles(of: index(a)), sb = state.analyzed.shingles(of: index(b))
+            let analyzer = TextAnalyzer(tfidf: TFIDFConfiguration(), shingleSize: 3)
+            let sa = analyzer.shingleKeys(of: state.corpus.articles[index(a)])[...]
+            let sb = analyzer.shingleKeys(of: state.corpus.articles[index(b)])[...]
             return PairEvidence(shared: PairEvidence.intersectionCount(sa, sb), sizeA: sa.count, sizeB: sb.count, cosine: state.terms.cosine(index(a), index(b)))
         }
         func keptEvidence(_ a: String, _ b: String) -> PairEvidence {

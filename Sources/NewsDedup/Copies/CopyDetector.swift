@@ -20,7 +20,7 @@ public struct CopyDetector: Sendable {
     public func detect(articles: [Article], analyzed: AnalyzedCorpus, kept: KeptShingles, terms: TermMatrix) -> DuplicateGroups {
         let n = articles.count
         var stats = CopyStats()
-        stats.shingles = analyzed.shingles.count
+        stats.shingles = analyzed.shingleStart.last ?? 0
         stats.keptShingles = kept.hashes.count
         stats.commonShingles = kept.commonShingles.count
         stats.boilerplateShingles = kept.boilerplateShingles.count

@@ -9,26 +9,37 @@ import LinearAlgebra
 ///   source, or in 1% of that source's articles if more (wire copies travel across outlets;
 ///   one outlet repeating the same words across its own output is its footer, byline or
 ///   template). Articles without a source take no part in this rule.
+///
+/// Shingles are 32-bit keys (`ShingleHash.key`). Counting is exact over keys: the keys are
+/// split by their top bits into rounds, each round's (key, source) pairs are radix sorted and
+/// scanned, two rounds at a time; no dictionary, memory of one round's pairs per thread.
 public struct KeptShingles: Sendable {
     public var start: [Int]
-    public var hashes: [UInt64]
-    /// Suppressed shingle hashes (sorted) and why.
-    public var commonShingles: [UInt64]
-    public var boilerplateShingles: [UInt64]
+    public var hashes: [UInt32]
+    /// Suppressed shingle keys (sorted) and why.
+    public var commonShingles: [UInt32]
+    public var boilerplateShingles: [UInt32]
+
+    public init(start: [Int], hashes: [UInt32], commonShingles: [UInt32], boilerplateShingles: [UInt32]) {
+        self.start = start
+        self.hashes = hashes
+        self.commonShingles = commonShingles
+        self.boilerplateShingles = boilerplateShingles
+    }
 
     public var documentCount: Int { start.count - 1 }
 
-    public func shingles(of d: Int) -> ArraySlice<UInt64> { hashes[start[d]..<start[d + 1]] }
+    public func shingles(of d: Int) -> ArraySlice<UInt32> { hashes[start[d]..<start[d + 1]] }
 
     public enum Suppression: String, Sendable { case common, boilerplate }
 
-    public func suppression(of h: UInt64) -> Suppression? {
+    public func suppression(of h: UInt32) -> Suppression? {
         if KeptShingles.sortedContains(boilerplateShingles, h) { return .boilerplate }
         if KeptShingles.sortedContains(commonShingles, h) { return .common }
         return nil
     }
 
-    static func sortedContains(_ a: [UInt64], _ x: UInt64) -> Bool {
+    static func sortedContains(_ a: [UInt32], _ x: UInt32) -> Bool {
         var lo = 0, hi = a.count
         while lo < hi {
             let mid = (lo + hi) / 2
@@ -37,14 +48,13 @@ public struct KeptShingles: Sendable {
         return lo < a.count && a[lo] == x
     }
 
-    public static func select(analyzed: AnalyzedCorpus, sources: [String?], configuration: CopyConfiguration) -> KeptShingles {
-        let n = analyzed.documentCount
-        // Document frequency of every shingle (each article's shingles are unique already):
-        // sorted halves in parallel, then one merging count.
-        let repeated = frequentShingles(analyzed.shingles, minimumCount: configuration.boilerplateSourceArticles)
-        let common = repeated.filter { $0.count > configuration.maxShingleDocuments }.map(\.hash)
-        // Outlet boilerplate: only shingles in enough articles overall can be in enough
-        // articles of one source, so per-source counts are kept for those alone.
+    /// Selects from `shingles` (every article's shingle keys, ascending within an article;
+    /// article `d`'s are `start[d]..<start[d+1]`), in place: the array is compacted to the
+    /// kept shingles, so no second copy of the corpus's shingles is ever held.
+    public static func select(shingles: consuming [UInt32], start: [Int], sources: [String?],
+                              configuration: CopyConfiguration) -> KeptShingles {
+        let n = start.count - 1
+        // Sources as small integers; each source's article limit.
         var sourceID: [String: UInt32] = [:]
         var docSource = [UInt32](repeating: UInt32.max, count: n)
         for d in 0..<n {
@@ -61,58 +71,169 @@ public struct KeptShingles: Sendable {
         let limit = sourceSize.map {
             max(configuration.boilerplateSourceArticles, Int((configuration.boilerplateSourceFraction * Double($0)).rounded(.up)))
         }
-        var candidate = [UInt64: Int32](minimumCapacity: repeated.count)
-        for (k, r) in repeated.enumerated() { candidate[r.hash] = Int32(k) }
-        var perSource: [UInt64: Int] = [:]   // (candidate index << 32 | source) -> articles
-        for d in 0..<n where docSource[d] != UInt32.max {
-            for h in analyzed.shingles(of: d) {
-                if let k = candidate[h] { perSource[UInt64(UInt32(k)) << 32 | UInt64(docSource[d]), default: 0] += 1 }
+        let (common, boilerplate) = count(shingles, start: start, docSource: docSource, limit: limit,
+                                          minimum: configuration.boilerplateSourceArticles,
+                                          maxDocuments: configuration.maxShingleDocuments)
+        // Compact in place: each chunk of articles packs its kept shingles to the front of its
+        // own region (in parallel), then the blocks are moved together.
+        let suppressed = ShingleFilter(Array(Set(common).union(boilerplate)))
+        let chunkCount = max(1, min(n, Parallel.threads * 8))
+        var newStart = [Int](repeating: 0, count: n + 1)
+        let kept = shingles.withUnsafeMutableBufferPointer { all -> [(Int, Int)] in
+            let buffer = SharedMutableBuffer(all)
+            return newStart.withUnsafeMutableBufferPointer { ns -> [(Int, Int)] in
+                let starts = SharedMutableBuffer(ns)
+                return Parallel.mapChunks(n, chunks: chunkCount) { range -> (Int, Int) in
+                    guard !range.isEmpty else { return (0, 0) }
+                    let base = start[range.lowerBound]
+                    var w = base
+                    for d in range {
+                        starts[d] = w - base   // relative to this block, for now
+                        for r in start[d]..<start[d + 1] {
+                            let h = buffer[r]
+                            if !suppressed.contains(h) { buffer[w] = h; w += 1 }
+                        }
+                    }
+                    return (base, w - base)
+                }
             }
         }
-        var boilerplateSet = Set<UInt64>()
-        for (key, count) in perSource where count >= limit[Int(key & 0xFFFF_FFFF)] {
-            boilerplateSet.insert(repeated[Int(key >> 32)].hash)
-        }
-        let boilerplate = boilerplateSet.sorted()
-        // Keep the rest, article by article, in parallel.
-        let suppressed = Set(common).union(boilerplateSet)
-        let parts = Parallel.mapChunks(n) { range -> ([Int], [UInt64]) in
-            var counts: [Int] = []
-            var hashes: [UInt64] = []
-            for d in range {
-                for h in analyzed.shingles(of: d) where !suppressed.contains(h) { hashes.append(h) }
-                counts.append(hashes.count)
+        var ranges = Parallel.mapChunks(n, chunks: chunkCount) { $0 }
+        var write = 0
+        shingles.withUnsafeMutableBufferPointer { all in
+            for (c, (base, count)) in kept.enumerated() {
+                if count > 0 && base != write {
+                    (all.baseAddress! + write).update(from: all.baseAddress! + base, count: count)
+                }
+                for d in ranges[c] { newStart[d] += write }
+                write += count
             }
-            return (counts, hashes)
         }
-        var start = [0]
-        start.reserveCapacity(n + 1)
-        var hashes: [UInt64] = []
-        hashes.reserveCapacity(analyzed.shingles.count)
-        for (counts, part) in parts {
-            let base = hashes.count
-            start.append(contentsOf: counts.map { $0 + base })
-            hashes.append(contentsOf: part)
-        }
-        return KeptShingles(start: start, hashes: hashes, commonShingles: common, boilerplateShingles: boilerplate)
+        ranges.removeAll()
+        newStart[n] = write
+        shingles.removeLast(shingles.count - write)
+        return KeptShingles(start: newStart, hashes: shingles, commonShingles: common, boilerplateShingles: boilerplate)
     }
 
-    /// Shingles found at least `minimumCount` times, with their counts, ascending by hash.
-    static func frequentShingles(_ all: [UInt64], minimumCount: Int) -> [(hash: UInt64, count: Int)] {
-        let halves = Parallel.mapChunks(all.count, chunks: 2) { range -> [UInt64] in Array(all[range]).sorted() }
-        var out: [(hash: UInt64, count: Int)] = []
-        var a = 0, b = 0
-        let x = halves.first ?? [], y = halves.count > 1 ? halves[1] : []
-        var current: UInt64 = 0, count = 0
-        while a < x.count || b < y.count {
-            let h: UInt64
-            if b == y.count || (a < x.count && x[a] <= y[b]) { h = x[a]; a += 1 } else { h = y[b]; b += 1 }
-            if count > 0 && h == current { count += 1; continue }
-            if count >= minimumCount { out.append((current, count)) }
-            current = h
-            count = 1
+    /// Keys in more than `maxDocuments` articles (`common`) and keys in at least
+    /// `limit[source]` articles of one source (`boilerplate`), each ascending. Only keys in at
+    /// least `minimum` articles can be either (`minimum` <= every limit).
+    static func count(_ shingles: [UInt32], start: [Int], docSource: [UInt32], limit: [Int], minimum: Int,
+                      maxDocuments: Int) -> (common: [UInt32], boilerplate: [UInt32]) {
+        let n = start.count - 1
+        let roundBits = 5, rounds = 1 << roundBits
+        let keyShift = UInt32(32 - roundBits)
+        let perRound = Parallel.mapChunks(rounds, chunks: rounds) { roundRange -> ([UInt32], [UInt32]) in
+            let round = UInt32(roundRange.lowerBound)
+            // Gather this round's (key, source) pairs: a contiguous run of each article's
+            // ascending keys.
+            var pairs: [UInt64] = []
+            pairs.reserveCapacity(shingles.count / rounds + shingles.count / (rounds * 8) + 16)
+            shingles.withUnsafeBufferPointer { all in
+                for d in 0..<n {
+                    var lo = start[d], hi = start[d + 1]
+                    // Lower bound of the round's first key.
+                    var a = lo, b = hi
+                    while a < b { let m = (a + b) / 2; if all[m] >> keyShift < round { a = m + 1 } else { b = m } }
+                    lo = a
+                    b = hi
+                    while a < b { let m = (a + b) / 2; if all[m] >> keyShift <= round { a = m + 1 } else { b = m } }
+                    hi = a
+                    let s = UInt64(docSource[d])
+                    for r in lo..<hi { pairs.append(UInt64(all[r]) << 32 | s) }
+                }
+            }
+            radixSortByKey(&pairs, bits: Int(keyShift))
+            var common: [UInt32] = []
+            var boilerplate: [UInt32] = []
+            var sourcesInRun: [UInt32] = []
+            var i = 0
+            while i < pairs.count {
+                let key = UInt32(truncatingIfNeeded: pairs[i] >> 32)
+                var j = i + 1
+                while j < pairs.count && UInt32(truncatingIfNeeded: pairs[j] >> 32) == key { j += 1 }
+                let documents = j - i
+                if documents >= minimum {
+                    if documents > maxDocuments { common.append(key) }
+                    sourcesInRun.removeAll(keepingCapacity: true)
+                    for p in i..<j {
+                        let s = UInt32(truncatingIfNeeded: pairs[p])
+                        if s != UInt32.max { sourcesInRun.append(s) }
+                    }
+                    sourcesInRun.sort()
+                    var a = 0
+                    while a < sourcesInRun.count {
+                        var b = a + 1
+                        while b < sourcesInRun.count && sourcesInRun[b] == sourcesInRun[a] { b += 1 }
+                        if b - a >= limit[Int(sourcesInRun[a])] { boilerplate.append(key); break }
+                        a = b
+                    }
+                }
+                i = j
+            }
+            return (common, boilerplate)
         }
-        if count >= minimumCount { out.append((current, count)) }
-        return out
+        return (perRound.flatMap(\.0), perRound.flatMap(\.1))
+    }
+
+    /// Stable LSD radix sort of packed (key << 32 | payload) values by the low `bits` bits of
+    /// the key (the rest of the key is equal across the array).
+    static func radixSortByKey(_ a: inout [UInt64], bits: Int) {
+        if a.count < 2 { return }
+        var scratch = [UInt64](repeating: 0, count: a.count)
+        let digitBits = (bits + 1) / 2
+        var shift = 32
+        var inScratch = false
+        while shift < 32 + bits {
+            let width = min(digitBits, 32 + bits - shift)
+            let buckets = 1 << width
+            let mask = UInt64(buckets - 1)
+            var counts = [Int](repeating: 0, count: buckets + 1)
+            let s = UInt64(shift)
+            func pass(_ src: UnsafeMutableBufferPointer<UInt64>, _ dst: UnsafeMutableBufferPointer<UInt64>) {
+                for v in src { counts[Int((v >> s) & mask) + 1] += 1 }
+                for b in 0..<buckets { counts[b + 1] += counts[b] }
+                for v in src {
+                    let b = Int((v >> s) & mask)
+                    dst[counts[b]] = v
+                    counts[b] += 1
+                }
+            }
+            a.withUnsafeMutableBufferPointer { x in
+                scratch.withUnsafeMutableBufferPointer { y in
+                    if inScratch { pass(y, x) } else { pass(x, y) }
+                }
+            }
+            inScratch.toggle()
+            shift += width
+        }
+        if inScratch { swap(&a, &scratch) }
+    }
+}
+
+/// Membership in a set of shingle keys: a 2^20-bit prefilter, then binary search.
+struct ShingleFilter: Sendable {
+    let sorted: [UInt32]
+    private let bits: [UInt64]
+
+    init(_ keys: [UInt32]) {
+        sorted = keys.sorted()
+        var bits = [UInt64](repeating: 0, count: keys.isEmpty ? 0 : (1 << 20) / 64)
+        for h in sorted {
+            let b = Int(ShingleFilter.slot(h))
+            bits[b >> 6] |= 1 << UInt64(b & 63)
+        }
+        self.bits = bits
+    }
+
+    @inline(__always) static func slot(_ h: UInt32) -> UInt32 { (h &* 0x9E37_79B1) >> 12 }
+
+    var isEmpty: Bool { sorted.isEmpty }
+
+    @inline(__always) func contains(_ h: UInt32) -> Bool {
+        if sorted.isEmpty { return false }
+        let b = Int(ShingleFilter.slot(h))
+        if bits[b >> 6] & (1 << UInt64(b & 63)) == 0 { return false }
+        return KeptShingles.sortedContains(sorted, h)
     }
 }

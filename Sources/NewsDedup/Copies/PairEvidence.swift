@@ -17,7 +17,7 @@ public struct PairEvidence: Sendable, Equatable {
         return m > 0 ? Double(shared) / Double(m) : 0
     }
 
-    public static func intersectionCount(_ a: ArraySlice<UInt64>, _ b: ArraySlice<UInt64>) -> Int {
+    public static func intersectionCount(_ a: ArraySlice<UInt32>, _ b: ArraySlice<UInt32>) -> Int {
         var i = a.startIndex, j = b.startIndex, count = 0
         while i < a.endIndex && j < b.endIndex {
             let x = a[i], y = b[j]

@@ -1,8 +1,8 @@
 import LinearAlgebra
 
 /// One-permutation hashing (Li, Owen and Zhang 2012) with rotation densification
-/// (Shrivastava and Li 2014): each kept shingle hash falls into one of `bins` bins by its top
-/// bits and the bin keeps the smallest remaining bits; an empty bin borrows the value of the
+/// (Shrivastava and Li 2014): each kept shingle key falls into one of `bins` bins by its top
+/// bits and the bin keeps the smallest value (the low 32 bits of SplitMix64 of the key); an empty bin borrows the value of the
 /// next non-empty bin to its right, offset by the distance. Two signatures agree in a bin with
 /// probability close to the Jaccard similarity of the two shingle sets.
 public struct Signatures: Sendable {
@@ -13,7 +13,7 @@ public struct Signatures: Sendable {
     public static func compute(kept: KeptShingles, bins: Int) -> Signatures {
         precondition(bins > 0 && bins <= 256 && bins & (bins - 1) == 0, "bins must be a power of two up to 256")
         let n = kept.documentCount
-        let shift = UInt64(64 - bins.trailingZeroBitCount)
+        let shift = UInt32(32 - bins.trailingZeroBitCount)
         var values = [UInt32](repeating: 0, count: n * bins)
         values.withUnsafeMutableBufferPointer { buffer in
             let out = SharedMutableBuffer(buffer)
@@ -24,7 +24,7 @@ public struct Signatures: Sendable {
                     for b in 0..<bins { sig[b] = UInt32.max; filled[b] = false }
                     for h in kept.shingles(of: d) {
                         let bin = bins == 1 ? 0 : Int(h >> shift)
-                        let v = UInt32(truncatingIfNeeded: h)
+                        let v = UInt32(truncatingIfNeeded: ShingleHash.mix(UInt64(h)))
                         if v <= sig[bin] { sig[bin] = v; filled[bin] = true }
                     }
                     if filled.contains(true) {

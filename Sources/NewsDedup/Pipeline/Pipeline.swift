@@ -128,10 +128,15 @@ public struct Pipeline: Sendable {
         let articles = corpus.articles
         let (analyzed, kept) = timed("analyze") { () -> ((AnalyzedCorpus, KeptShingles), [String: Int]) in
             let analyzer = TextAnalyzer(tfidf: configuration.tfidf, shingleSize: configuration.copies.shingleSize)
-            let shingles = analyzer.shingles(articles)
-            let kept = KeptShingles.select(analyzed: shingles, sources: articles.map(\.source), configuration: configuration.copies)
-            let a = analyzer.terms(articles, shingles: shingles, boilerplate: kept.boilerplateShingles)
-            return ((a, kept), ["terms": a.terms.count, "shingles": a.shingles.count, "keptShingles": kept.hashes.count,
+            var tokenized = analyzer.tokenize(articles)
+            // The shingle sets move into `kept` (compacted in place); the analyzed corpus keeps
+            // only their sizes (`explain` recomputes a pair's full sets from the text).
+            let all = tokenized.analyzed.shingles
+            tokenized.analyzed.shingles = []
+            let kept = KeptShingles.select(shingles: all, start: tokenized.analyzed.shingleStart,
+                                           sources: articles.map(\.source), configuration: configuration.copies)
+            let a = analyzer.terms(tokenized, boilerplate: kept.boilerplateShingles)
+            return ((a, kept), ["terms": a.terms.count, "shingles": a.shingleStart.last ?? 0, "keptShingles": kept.hashes.count,
                                 "commonShingles": kept.commonShingles.count, "boilerplateShingles": kept.boilerplateShingles.count,
                                 "tokens": a.tokenCounts.reduce(0) { $0 + Int($1) }])
         }

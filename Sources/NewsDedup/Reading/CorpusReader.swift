@@ -248,7 +248,8 @@ public struct CorpusReader: Sendable {
         }
     }
 
-    func parseJSONLine(_ bytes: ArraySlice<UInt8>, file: InputFile, line: Int) -> (Article?, [InputIssue]) {
+    /// `fastPath: false` forces the `JSONSerialization` path (the parity test compares both).
+    func parseJSONLine(_ bytes: ArraySlice<UInt8>, file: InputFile, line: Int, fastPath: Bool = true) -> (Article?, [InputIssue]) {
         var issues: [InputIssue] = []
         func skip(_ reason: String) -> (Article?, [InputIssue]) {
             issues.append(InputIssue(file: file.path, line: line, action: .skipped, reason: reason))
@@ -257,6 +258,11 @@ public struct CorpusReader: Sendable {
         // Blank lines are allowed and silently ignored.
         if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return (nil, []) }
         if bytes.contains(0) { return skip("binary data (NUL byte) in a JSONL line") }
+        if fastPath, let fast = bytes.withUnsafeBufferPointer({ JSONLine.parse($0) }) {
+            return makeArticle(id: fast.id!, rawTitle: fast.title ?? "", rawText: fast.text ?? "",
+                               date: fast.date.map { .string($0) } ?? .none, source: fast.source, url: fast.url,
+                               file: file, line: line, issues: issues)
+        }
         var data = Data(bytes)
         var object = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
         if object == nil {
@@ -273,7 +279,7 @@ public struct CorpusReader: Sendable {
         guard let parsedObject = object else { return skip("malformed JSON: not a valid JSON object on this line") }
         guard let dict = parsedObject as? [String: Any] else { return skip("malformed article: the line is JSON but not an object") }
 
-        var id: String
+        let id: String
         switch dict["id"] {
         case let s as String where !s.isEmpty: id = s
         case let n as NSNumber:
@@ -286,19 +292,37 @@ public struct CorpusReader: Sendable {
         default:
             return skip("'id' must be a non-empty string or a number")
         }
-        id = id.trimmingCharacters(in: .whitespacesAndNewlines)
+        let date: RawDate
+        switch dict["date"] {
+        case nil, is NSNull: date = .none
+        case let s as String: date = .string(s)
+        default: date = .notString
+        }
+        return makeArticle(id: id, rawTitle: dict["title"] as? String ?? "", rawText: dict["text"] as? String ?? "",
+                           date: date, source: dict["source"] as? String, url: dict["url"] as? String,
+                           file: file, line: line, issues: issues)
+    }
 
-        let rawText = dict["text"] as? String ?? ""
-        let rawTitle = dict["title"] as? String ?? ""
+    enum RawDate { case none, string(String), notString }
+
+    /// The article from a line's raw fields (either parser), with the repairs both share.
+    func makeArticle(id rawID: String, rawTitle: String, rawText: String, date rawDate: RawDate, source rawSource: String?,
+                     url rawURL: String?, file: InputFile, line: Int, issues: [InputIssue]) -> (Article?, [InputIssue]) {
+        var issues = issues
+        let id = rawID.trimmingCharacters(in: .whitespacesAndNewlines)
         let text = TextNormalizer.body(rawText)
         var title = TextNormalizer.line(rawTitle)
-        if text.isEmpty && title.isEmpty { return skip("no text: 'title' and 'text' are both missing or empty") }
+        if text.isEmpty && title.isEmpty {
+            issues.append(InputIssue(file: file.path, line: line, action: .skipped,
+                                     reason: "no text: 'title' and 'text' are both missing or empty"))
+            return (nil, issues)
+        }
         if title.isEmpty { title = TextNormalizer.line(String(text.prefix(120))) }
 
         var date: Day?
-        switch dict["date"] {
-        case nil, is NSNull: break
-        case let s as String:
+        switch rawDate {
+        case .none: break
+        case let .string(s):
             if !s.isEmpty {
                 date = Day(iso: s)
                 if date == nil {
@@ -306,12 +330,12 @@ public struct CorpusReader: Sendable {
                                              reason: "impossible or malformed date '\(s.prefix(40))' (want YYYY-MM-DD or ISO 8601); article kept without a date"))
                 }
             }
-        default:
+        case .notString:
             issues.append(InputIssue(file: file.path, line: line, action: .repaired,
                                      reason: "'date' is not a string; article kept without a date"))
         }
-        let source = (dict["source"] as? String).map { TextNormalizer.line($0) }.flatMap { $0.isEmpty ? nil : $0 }
-        let url = (dict["url"] as? String).flatMap { $0.isEmpty ? nil : $0 }
+        let source = rawSource.map { TextNormalizer.line($0) }.flatMap { $0.isEmpty ? nil : $0 }
+        let url = rawURL.flatMap { $0.isEmpty ? nil : $0 }
         return (Article(id: id, title: title, text: text, date: date, source: source, url: url,
                         file: file.path, line: line), issues)
     }

@@ -36,7 +36,11 @@ public struct PairReport: Codable, Sendable, Equatable {
         guard let ia = articles.firstIndex(where: { $0.id == idA }) else { throw CopyExplanation.Failure.unknownID(idA) }
         guard let ib = articles.firstIndex(where: { $0.id == idB }) else { throw CopyExplanation.Failure.unknownID(idB) }
         let e = PairEvidence.measure(ia, ib, kept: state.kept, terms: state.terms)
-        let sa = state.analyzed.shingles(of: ia), sb = state.analyzed.shingles(of: ib)
+        let analyzer = TextAnalyzer(tfidf: TFIDFConfiguration(), shingleSize: c.shingleSize)
+        var a = articles[ia], b = articles[ib]
+        a.text = state.corpus.text(of: ia)
+        b.text = state.corpus.text(of: ib)
+        let sa = analyzer.shingleKeys(of: a), sb = analyzer.shingleKeys(of: b)
         let all = Set(sa).intersection(sb)
         var common = 0, boilerplate = 0
         for h in all {
@@ -75,7 +79,7 @@ public struct PairReport: Codable, Sendable, Equatable {
             ArticleRef(id: articles[i].id, title: articles[i].title, source: articles[i].source, date: articles[i].date?.iso)
         }
         return PairReport(a: ref(ia), b: ref(ib), rows: rows, copies: copies, verdict: verdict, groupA: groupA, groupB: groupB,
-                          sharedPassage: SharedPassage.longest(articles[ia].text, articles[ib].text))
+                          sharedPassage: SharedPassage.longest(a.text, b.text))
     }
 
     /// The table and the lines around it, for people.

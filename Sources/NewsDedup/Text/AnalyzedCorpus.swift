@@ -8,15 +8,17 @@ public struct AnalyzedCorpus: Sendable {
     public var termStart: [Int]
     public var termIDs: [Int32]
     public var termCounts: [Float]
-    /// Document `d`'s shingles are `shingleStart[d]..<shingleStart[d+1]`, ascending, unique.
+    /// Document `d`'s shingle keys are `shingleStart[d]..<shingleStart[d+1]`, ascending, unique.
+    /// The pipeline moves `shingles` into `KeptShingles` (compacted in place) and leaves it
+    /// empty here; `shingleStart` keeps every article's full set size.
     public var shingleStart: [Int]
-    public var shingles: [UInt64]
+    public var shingles: [UInt32]
     /// Tokens in the body (all tokens, stop words included): the article's length.
     public var tokenCounts: [Int32]
 
     public var documentCount: Int { termStart.count - 1 }
 
-    public func shingles(of d: Int) -> ArraySlice<UInt64> {
+    public func shingles(of d: Int) -> ArraySlice<UInt32> {
         shingles[shingleStart[d]..<shingleStart[d + 1]]
     }
 }

@@ -35,6 +35,11 @@ public enum ShingleHash {
         return mix(h)
     }
 
+    /// The 32-bit key a shingle is stored and compared by: the hash's top 32 bits. Two
+    /// articles' sets of ~500 keys share a key by chance with probability ~6e-5.
+    @inline(__always)
+    public static func key(_ hash: UInt64) -> UInt32 { UInt32(truncatingIfNeeded: hash >> 32) }
+
     /// Hex form for JSON and logs.
     public static func hex(_ h: UInt64) -> String {
         let s = String(h, radix: 16)

@@ -1,13 +1,22 @@
 import LinearAlgebra
 
 /// Tokenizes articles, in parallel, into shingle sets (for copy detection) and TF-IDF term
-/// counts. Two passes: shingles first, so that the outlet boilerplate they reveal can be kept
-/// out of the term counts of the second.
+/// counts. Two passes, so that the outlet boilerplate the shingles reveal can be kept out of
+/// the term counts:
+/// 1. `tokenize`: each chunk of articles interns its tokens into a chunk-local vocabulary (an
+///    open-addressing table over the token bytes: no `String` per token), keeps the token-id
+///    stream, and hashes the shingles of headline and body.
+/// 2. `terms`: counts the terms of each article from its token ids, leaving out stop words and
+///    body tokens covered by a boilerplate shingle, then frees the chunk's token stream.
+/// Memory between the passes: 4 bytes per token plus the shingle sets.
 public struct TextAnalyzer: Sendable {
     public var stopWords: Bool
     public var titleWeight: Int
     public var shingleSize: Int
     public var tokenizer = Tokenizer()
+
+    /// Articles per chunk: small enough that token streams are freed progressively.
+    static let chunkArticles = 2048
 
     /// TF-IDF term counts follow `tfidf.stopWords` and `tfidf.titleWeight`; shingles are
     /// `shingleSize` consecutive tokens (stop words included) of the headline and of the body,
@@ -20,83 +29,117 @@ public struct TextAnalyzer: Sendable {
 
     /// Both passes; body tokens covered by a shingle in `boilerplate` (sorted) are left out of
     /// the term counts.
-    public func analyze(_ articles: [Article], boilerplate: [UInt64] = []) -> AnalyzedCorpus {
-        let s = shingles(articles)
-        return terms(articles, shingles: s, boilerplate: boilerplate)
+    public func analyze(_ articles: [Article], boilerplate: [UInt32] = []) -> AnalyzedCorpus {
+        terms(tokenize(articles), boilerplate: boilerplate)
     }
 
-    // MARK: - Pass 1: shingles
+    /// One article's full shingle-key set, ascending (for explaining a pair).
+    public func shingleKeys(of article: Article) -> [UInt32] {
+        let t = tokenize(count: 1) { _ in article }
+        return Array(t.analyzed.shingles)
+    }
 
-    public func shingles(_ articles: [Article]) -> AnalyzedCorpus {
-        let n = articles.count
+    // MARK: - Pass 1: tokens and shingles
+
+    /// Pass 1. The result's `shingles` are final; its term fields are filled by `terms`.
+    public func tokenize(_ articles: [Article]) -> TokenizedCorpus {
+        tokenize(count: articles.count) { articles[$0] }
+    }
+
+    /// Pass 1 over articles given by index (so callers can stream or drop text as they go).
+    public func tokenize(count n: Int, article: (Int) -> Article) -> TokenizedCorpus {
         let k = max(1, shingleSize)
-        let chunks = Parallel.mapChunks(n, chunks: max(1, min(n, Parallel.threads * 4))) { range -> ([Int], [UInt64], [Int32]) in
-            var start: [Int] = []
-            var out: [UInt64] = []
-            var tokenCounts: [Int32] = []
-            var hashes: [UInt64] = []
-            var window = ShingleWindow(size: k)
+        let chunkCount = max(1, (n + Self.chunkArticles - 1) / Self.chunkArticles)
+        let stop = stopWords ? StopWords.english : []
+        let chunks = Parallel.mapChunks(n, chunks: chunkCount) { range -> TokenChunk in
+            var chunk = TokenChunk(range: range)
+            chunk.tokens.reserveCapacity(range.count * 400)
+            var hashes: [UInt32] = []
             for index in range {
-                let article = articles[index]
+                let a = article(index)
                 hashes.removeAll(keepingCapacity: true)
                 // The headline is its own shingle segment: for copies whose body was cut to
                 // almost nothing, the (lightly edited) headline is the remaining evidence.
-                window.reset()
-                tokenizer.forEachToken(in: TextNormalizer.foldQuotesAndDashes(article.title)) { if let h = window.push($0) { hashes.append(h) } }
-                if hashes.isEmpty, let h = window.partial() { hashes.append(h) }
-                let titleCount = hashes.count
-                window.reset()
-                var tokens: Int32 = 0
-                tokenizer.forEachToken(in: article.text) { token in
-                    tokens += 1
-                    if let h = window.push(token) { hashes.append(h) }
+                let titleStart = chunk.tokens.count
+                tokenizer.forEachTokenBytes(in: TextNormalizer.foldQuotesAndDashes(a.title)) {
+                    let id = chunk.vocabulary.intern($0, stopWords: stop)
+                    chunk.tokens.append(id)
                 }
-                if hashes.count == titleCount, let h = window.partial() { hashes.append(h) }
+                let bodyStart = chunk.tokens.count
+                tokenizer.forEachTokenBytes(in: a.text) {
+                    let id = chunk.vocabulary.intern($0, stopWords: stop)
+                    chunk.tokens.append(id)
+                }
+                let end = chunk.tokens.count
+                chunk.tokens.withUnsafeBufferPointer { t in
+                    chunk.vocabulary.shingles(t[titleStart..<bodyStart], size: k, into: &hashes)
+                    if hashes.isEmpty { chunk.vocabulary.partial(t[titleStart..<bodyStart], into: &hashes) }
+                    let titleCount = hashes.count
+                    chunk.vocabulary.shingles(t[bodyStart..<end], size: k, into: &hashes)
+                    if hashes.count == titleCount { chunk.vocabulary.partial(t[bodyStart..<end], into: &hashes) }
+                }
                 hashes.sort()
-                var last: UInt64? = nil
-                for h in hashes where h != last { out.append(h); last = h }
-                start.append(out.count)
-                tokenCounts.append(tokens)
+                var last: UInt32? = nil
+                for h in hashes where h != last { chunk.shingles.append(h); last = h }
+                chunk.shingleEnd.append(chunk.shingles.count)
+                chunk.bodyStart.append(Int32(bodyStart))
+                chunk.tokenEnd.append(Int32(end))
+                chunk.tokenCounts.append(Int32(end - bodyStart))
             }
-            return (start, out, tokenCounts)
+            chunk.shingles = Array(chunk.shingles)   // trims spare capacity
+            return chunk
         }
-        var result = AnalyzedCorpus(terms: [], termStart: [0], termIDs: [], termCounts: [],
+        var result = AnalyzedCorpus(terms: [], termStart: [Int](repeating: 0, count: n + 1), termIDs: [], termCounts: [],
                                     shingleStart: [0], shingles: [], tokenCounts: [])
         result.shingleStart.reserveCapacity(n + 1)
-        for (start, hashes, counts) in chunks {
+        result.shingles.reserveCapacity(chunks.reduce(0) { $0 + $1.shingles.count })
+        result.tokenCounts.reserveCapacity(n)
+        var stripped: [TokenChunk] = []
+        stripped.reserveCapacity(chunks.count)
+        for var chunk in chunks {
             let base = result.shingles.count
-            result.shingles.append(contentsOf: hashes)
-            for s in start { result.shingleStart.append(base + s) }
-            result.tokenCounts.append(contentsOf: counts)
+            result.shingles.append(contentsOf: chunk.shingles)
+            for s in chunk.shingleEnd { result.shingleStart.append(base + s) }
+            result.tokenCounts.append(contentsOf: chunk.tokenCounts)
+            chunk.shingles = []
+            chunk.shingleEnd = []
+            chunk.tokenCounts = []
+            stripped.append(chunk)
         }
-        result.termStart = [Int](repeating: 0, count: n + 1)
-        return result
+        return TokenizedCorpus(analyzed: result, chunks: stripped)
     }
 
     // MARK: - Pass 2: term counts
 
-    private struct Chunk {
-        var localTerms: [String] = []
-        var termStart: [Int] = []
-        var termIDs: [Int32] = []
-        var termCounts: [Float] = []
-    }
-
-    /// Fills the term counts of `shingles` (the result of pass 1).
-    public func terms(_ articles: [Article], shingles: AnalyzedCorpus, boilerplate: [UInt64]) -> AnalyzedCorpus {
-        let n = articles.count
-        let chunks = Parallel.mapChunks(n, chunks: max(1, min(n, Parallel.threads * 4))) { range in
-            countChunk(articles, range, boilerplate: boilerplate)
+    /// Pass 2: fills the term counts. Consumes the token streams.
+    public func terms(_ tokenized: consuming TokenizedCorpus, boilerplate: [UInt32]) -> AnalyzedCorpus {
+        var out = tokenized.analyzed
+        var chunkList = tokenized.chunks
+        tokenized.chunks = []
+        let filter = ShingleFilter(boilerplate)
+        let k = max(1, shingleSize)
+        let weight = Float(titleWeight)
+        let counted = chunkList.withUnsafeMutableBufferPointer { buffer -> [CountedChunk] in
+            let shared = SharedMutableBuffer(buffer)
+            return Parallel.mapChunks(buffer.count, chunks: buffer.count) { range -> CountedChunk in
+                let c = range.lowerBound
+                let result = countChunk(shared[c], boilerplate: filter, size: k, titleWeight: weight)
+                shared[c] = TokenChunk(range: 0..<0)   // frees this chunk's tokens
+                return result
+            }
         }
-        // Merge chunk-local vocabularies into one, in chunk order (deterministic).
+        // Merge chunk-local vocabularies into one, in chunk order (first-seen order over the
+        // corpus, whatever the chunking).
         var global: [String: Int32] = [:]
         var terms: [String] = []
-        var out = shingles
         out.termStart = [0]
-        out.termStart.reserveCapacity(n + 1)
+        out.termStart.reserveCapacity(out.shingleStart.count)
         out.termIDs = []
+        out.termIDs.reserveCapacity(counted.reduce(0) { $0 + $1.termIDs.count })
         out.termCounts = []
-        for chunk in chunks {
+        out.termCounts.reserveCapacity(out.termIDs.capacity)
+        var pairs: [(Int32, Float)] = []
+        for chunk in counted {
             var map = [Int32](repeating: 0, count: chunk.localTerms.count)
             for (i, t) in chunk.localTerms.enumerated() {
                 if let g = global[t] { map[i] = g } else {
@@ -107,8 +150,9 @@ public struct TextAnalyzer: Sendable {
                 }
             }
             var lo = 0
-            for hi in chunk.termStart {
-                var pairs = (lo..<hi).map { (map[Int(chunk.termIDs[$0])], chunk.termCounts[$0]) }
+            for hi in chunk.termEnd {
+                pairs.removeAll(keepingCapacity: true)
+                for e in lo..<hi { pairs.append((map[Int(chunk.termIDs[e])], chunk.termCounts[e])) }
                 pairs.sort { $0.0 < $1.0 }
                 for (t, c) in pairs { out.termIDs.append(t); out.termCounts.append(c) }
                 out.termStart.append(out.termIDs.count)
@@ -119,82 +163,190 @@ public struct TextAnalyzer: Sendable {
         return out
     }
 
-    private func countChunk(_ articles: [Article], _ range: Range<Int>, boilerplate boilerplateList: [UInt64]) -> Chunk {
-        let boilerplate = Set(boilerplateList)
-        var chunk = Chunk()
-        var local: [String: Int32] = [:]
+    private struct CountedChunk {
+        var localTerms: [String] = []
+        var termEnd: [Int] = []
+        var termIDs: [Int32] = []
+        var termCounts: [Float] = []
+    }
+
+    private func countChunk(_ chunk: TokenChunk, boilerplate: ShingleFilter, size k: Int, titleWeight: Float) -> CountedChunk {
+        var out = CountedChunk()
+        let vocabulary = chunk.vocabulary
+        var termOf = [Int32](repeating: -1, count: vocabulary.count)   // vocabulary id -> local term
         var counts: [Float] = []
         var touched: [Int32] = []
-        var bodyTokens: [String] = []
         var masked: [Bool] = []
-        var window = ShingleWindow(size: max(1, shingleSize))
-        let stop = stopWords ? StopWords.english : []
-
-        func count(_ token: String, weight: Float) {
-            if stop.contains(token) { return }
-            let id: Int32
-            if let existing = local[token] { id = existing } else {
-                id = Int32(chunk.localTerms.count)
-                local[token] = id
-                chunk.localTerms.append(token)
-                counts.append(0)
+        var hashes: [UInt32] = []
+        chunk.tokens.withUnsafeBufferPointer { tokens in
+            @inline(__always) func count(_ v: UInt32, _ weight: Float) {
+                if vocabulary.isStop[Int(v)] { return }
+                var t = termOf[Int(v)]
+                if t < 0 {
+                    t = Int32(out.localTerms.count)
+                    termOf[Int(v)] = t
+                    out.localTerms.append(vocabulary.string(v))
+                    counts.append(0)
+                }
+                if counts[Int(t)] == 0 { touched.append(t) }
+                counts[Int(t)] += weight
             }
-            if counts[Int(id)] == 0 { touched.append(id) }
-            counts[Int(id)] += weight
-        }
-
-        for index in range {
-            let article = articles[index]
-            if titleWeight > 0 {
-                let w = Float(titleWeight)
-                tokenizer.forEachToken(in: TextNormalizer.foldQuotesAndDashes(article.title)) { count($0, weight: w) }
-            }
-            if boilerplate.isEmpty {
-                tokenizer.forEachToken(in: article.text) { count($0, weight: 1) }
-            } else {
-                bodyTokens.removeAll(keepingCapacity: true)
-                masked.removeAll(keepingCapacity: true)
-                window.reset()
-                let k = window.size
-                tokenizer.forEachToken(in: article.text) { token in
-                    bodyTokens.append(token)
-                    masked.append(false)
-                    if let h = window.push(token), boilerplate.contains(h) {
-                        for p in (bodyTokens.count - k)..<bodyTokens.count { masked[p] = true }
+            var start = 0
+            for a in 0..<chunk.range.count {
+                let bodyStart = Int(chunk.bodyStart[a]), end = Int(chunk.tokenEnd[a])
+                if titleWeight > 0 { for p in start..<bodyStart { count(tokens[p], titleWeight) } }
+                let body = tokens[bodyStart..<end]
+                var anyMasked = false
+                if !boilerplate.isEmpty && body.count >= k {
+                    hashes.removeAll(keepingCapacity: true)
+                    vocabulary.shingles(body, size: k, into: &hashes)
+                    masked.removeAll(keepingCapacity: true)
+                    masked.append(contentsOf: repeatElement(false, count: body.count))
+                    for (s, h) in hashes.enumerated() where boilerplate.contains(h) {
+                        anyMasked = true
+                        for p in s..<(s + k) { masked[p] = true }
                     }
                 }
-                for (token, isMasked) in zip(bodyTokens, masked) where !isMasked { count(token, weight: 1) }
+                if anyMasked {
+                    for (i, v) in body.enumerated() where !masked[i] { count(v, 1) }
+                } else {
+                    for v in body { count(v, 1) }
+                }
+                for t in touched {
+                    out.termIDs.append(t)
+                    out.termCounts.append(counts[Int(t)])
+                    counts[Int(t)] = 0
+                }
+                touched.removeAll(keepingCapacity: true)
+                out.termEnd.append(out.termIDs.count)
+                start = end
             }
-            for id in touched {
-                chunk.termIDs.append(id)
-                chunk.termCounts.append(counts[Int(id)])
-                counts[Int(id)] = 0
-            }
-            touched.removeAll(keepingCapacity: true)
-            chunk.termStart.append(chunk.termIDs.count)
         }
-        return chunk
+        return out
     }
 }
 
-/// The last `size` tokens, and the fixed hash of them once there are that many.
-struct ShingleWindow {
-    let size: Int
-    private var tokens: [String] = []
+/// Pass 1's result: the final shingle sets and, per chunk of articles, the token streams that
+/// pass 2 counts.
+public struct TokenizedCorpus: Sendable {
+    public var analyzed: AnalyzedCorpus
+    var chunks: [TokenChunk]
+}
 
-    init(size: Int) { self.size = size }
+/// One chunk's tokens: ids into its own vocabulary, headline then body for each article.
+struct TokenChunk: Sendable {
+    var range: Range<Int>
+    var vocabulary = TokenVocabulary()
+    var tokens: [UInt32] = []
+    /// Per article: where its body starts and its tokens end in `tokens` (its headline starts
+    /// where the previous article's tokens end).
+    var bodyStart: [Int32] = []
+    var tokenEnd: [Int32] = []
+    var shingles: [UInt32] = []
+    var shingleEnd: [Int] = []
+    var tokenCounts: [Int32] = []
 
-    mutating func reset() { tokens.removeAll(keepingCapacity: true) }
+    init(range: Range<Int>) { self.range = range }
+}
 
-    /// Adds a token; returns the hash of the full window, if full.
-    mutating func push(_ token: String) -> UInt64? {
-        tokens.append(token)
-        if tokens.count > size { tokens.removeFirst() }
-        return tokens.count == size ? ShingleHash.hash(tokens: tokens) : nil
+/// A chunk-local token vocabulary: token bytes in one arena, an open-addressing table from
+/// bytes to id. Ids are dense, in first-seen order.
+struct TokenVocabulary: Sendable {
+    private(set) var arena: [UInt8] = []
+    private(set) var offsets: [Int32] = [0]
+    private(set) var isStop: [Bool] = []
+    private var slots = [Int32](repeating: -1, count: 1 << 12)
+    private var slotHashes = [UInt32](repeating: 0, count: 1 << 12)
+
+    var count: Int { isStop.count }
+
+    func string(_ id: UInt32) -> String {
+        let lo = Int(offsets[Int(id)]), hi = Int(offsets[Int(id) + 1])
+        return arena.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[lo..<hi]), as: UTF8.self) }
     }
 
-    /// The hash of a segment shorter than one shingle (its only shingle), or nil when empty.
-    func partial() -> UInt64? {
-        tokens.isEmpty || tokens.count == size ? nil : ShingleHash.hash(tokens: tokens)
+    mutating func intern(_ bytes: UnsafeBufferPointer<UInt8>, stopWords: Set<String>) -> UInt32 {
+        var h = ShingleHash.fnv1a(bytes)
+        h = ShingleHash.mix(h)
+        let tag = UInt32(truncatingIfNeeded: h >> 32)
+        var mask = slots.count - 1
+        var s = Int(truncatingIfNeeded: h) & mask
+        while true {
+            let id = slots[s]
+            if id < 0 { break }
+            if slotHashes[s] == tag {
+                let lo = Int(offsets[Int(id)]), hi = Int(offsets[Int(id) + 1])
+                if hi - lo == bytes.count {
+                    let same = arena.withUnsafeBufferPointer { a in
+                        memcmpEqual(a.baseAddress! + lo, bytes.baseAddress!, bytes.count)
+                    }
+                    if same { return UInt32(id) }
+                }
+            }
+            s = (s + 1) & mask
+        }
+        let id = Int32(isStop.count)
+        arena.append(contentsOf: bytes)
+        offsets.append(Int32(arena.count))
+        isStop.append(stopWords.isEmpty ? false : stopWords.contains(String(decoding: bytes, as: UTF8.self)))
+        slots[s] = id
+        slotHashes[s] = tag
+        if isStop.count * 2 > slots.count {
+            grow()
+            mask = slots.count - 1
+        }
+        return UInt32(id)
     }
+
+    private mutating func grow() {
+        let capacity = slots.count * 2
+        var newSlots = [Int32](repeating: -1, count: capacity)
+        var newHashes = [UInt32](repeating: 0, count: capacity)
+        let mask = capacity - 1
+        arena.withUnsafeBufferPointer { a in
+            for id in 0..<isStop.count {
+                let lo = Int(offsets[id]), hi = Int(offsets[id + 1])
+                let h = ShingleHash.mix(ShingleHash.fnv1a(UnsafeBufferPointer(rebasing: a[lo..<hi])))
+                var s = Int(truncatingIfNeeded: h) & mask
+                while newSlots[s] >= 0 { s = (s + 1) & mask }
+                newSlots[s] = Int32(id)
+                newHashes[s] = UInt32(truncatingIfNeeded: h >> 32)
+            }
+        }
+        slots = newSlots
+        slotHashes = newHashes
+    }
+
+    /// Appends the key (`ShingleHash.key` of the hash of the tokens' bytes joined by single spaces) of every
+    /// window of `size` consecutive tokens of `tokens`.
+    func shingles(_ tokens: UnsafeBufferPointer<UInt32>.SubSequence, size k: Int, into out: inout [UInt32]) {
+        guard tokens.count >= k else { return }
+        arena.withUnsafeBufferPointer { a in
+            offsets.withUnsafeBufferPointer { o in
+                var p = tokens.startIndex
+                while p + k <= tokens.endIndex {
+                    var h = ShingleHash.offsetBasis
+                    for q in p..<(p + k) {
+                        if q > p { h = (h ^ 0x20) &* ShingleHash.prime }
+                        let id = Int(tokens[q])
+                        for b in Int(o[id])..<Int(o[id + 1]) { h = (h ^ UInt64(a[b])) &* ShingleHash.prime }
+                    }
+                    out.append(ShingleHash.key(ShingleHash.mix(h)))
+                    p += 1
+                }
+            }
+        }
+    }
+
+    /// The hash of a segment shorter than one shingle (its only shingle); nothing when empty.
+    func partial(_ tokens: UnsafeBufferPointer<UInt32>.SubSequence, into out: inout [UInt32]) {
+        if tokens.isEmpty { return }
+        shingles(tokens, size: tokens.count, into: &out)
+    }
+}
+
+@inline(__always)
+private func memcmpEqual(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ n: Int) -> Bool {
+    for i in 0..<n where a[i] != b[i] { return false }
+    return true
 }

@@ -10,9 +10,15 @@
 public struct Tokenizer: Sendable {
     public init() {}
 
-    /// Calls `body` with each token, lowercased. Works on the UTF-8 bytes with a reusable
-    /// buffer: ASCII needs no decoding, and a token becomes a `String` only when emitted.
+    /// Calls `body` with each token, lowercased.
     public func forEachToken(in text: String, _ body: (String) -> Void) {
+        forEachTokenBytes(in: text) { body(String(decoding: $0, as: UTF8.self)) }
+    }
+
+    /// Calls `body` with the UTF-8 bytes of each token, lowercased, in a reusable buffer (valid
+    /// only during the call). Works on the text's UTF-8 bytes: ASCII needs no decoding, and
+    /// nothing is allocated per token.
+    public func forEachTokenBytes(in text: String, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
         var text = text
         text.withUTF8 { bytes in
             var token: [UInt8] = []
@@ -29,7 +35,7 @@ public struct Tokenizer: Sendable {
                         count -= 2
                         length -= 2
                     }
-                    if length >= 2 { body(String(decoding: token[0..<count], as: UTF8.self)) }
+                    if length >= 2 { token.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[0..<count])) } }
                     token.removeAll(keepingCapacity: true)
                     scalars = 0
                 }

@@ -1,0 +1,3 @@
+extension Corpus {
+    public func text(of index: Int) -> String { articles[index].text }
+}

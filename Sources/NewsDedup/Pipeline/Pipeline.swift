@@ -118,17 +118,29 @@ public struct Pipeline: Sendable {
             observer(.stageFinished(name, seconds: seconds, counts: counts))
             return value
         }
-        let corpus = timed("read") { () -> (Corpus, [String: Int]) in
+        var corpus = timed("read") { () -> (Corpus, [String: Int]) in
             let c = CorpusReader(configuration: configuration.reader).read(paths: inputs)
             for issue in c.issues { observer(.issue(issue)) }
             return (c, ["articles": c.articles.count, "files": c.files.count,
                         "skipped": c.issues.filter { $0.action == .skipped }.count,
                         "repaired": c.issues.filter { $0.action == .repaired }.count])
         }
-        let articles = corpus.articles
         let (analyzed, kept) = timed("analyze") { () -> ((AnalyzedCorpus, KeptShingles), [String: Int]) in
             let analyzer = TextAnalyzer(tfidf: configuration.tfidf, shingleSize: configuration.copies.shingleSize)
-            var tokenized = analyzer.tokenize(articles)
+            // Each text is released from memory once tokenized (`Corpus.text(of:)` reads it
+            // again for the few outputs that quote it), so texts and token streams never
+            // coexist in full.
+            let n = corpus.articles.count
+            var tokenized = corpus.articles.withUnsafeMutableBufferPointer { buffer in
+                let shared = SharedMutableBuffer(buffer)
+                return analyzer.tokenize(count: n) { i in
+                    let article = shared[i]
+                    shared[i].text = ""
+                    shared[i].textReleased = true
+                    return article
+                }
+            }
+            let articles = corpus.articles
             // The shingle sets move into `kept` (compacted in place); the analyzed corpus keeps
             // only their sizes (`explain` recomputes a pair's full sets from the text).
             let all = tokenized.analyzed.shingles
@@ -140,6 +152,7 @@ public struct Pipeline: Sendable {
                                 "commonShingles": kept.commonShingles.count, "boilerplateShingles": kept.boilerplateShingles.count,
                                 "tokens": a.tokenCounts.reduce(0) { $0 + Int($1) }])
         }
+        let articles = corpus.articles
         let (model, terms) = try timed("vectorize") { () -> ((TFIDFModel?, TermMatrix), [String: Int]) in
             do {
                 let model = try TFIDFVectorizer(configuration.tfidf).fit(analyzed)

@@ -13,6 +13,12 @@ public struct Article: Sendable {
     /// Where it came from, for messages: file path and 1-based line (JSONL) or nil (one file, one article).
     public var file: String
     public var line: Int?
+    /// Where the article's raw bytes are in `file` (a JSONL line: its byte offset and length;
+    /// a text file: nil, the whole file), so `Corpus.text(of:)` can read the text again once
+    /// the pipeline has released it from memory (`textReleased`).
+    public var byteOffset: Int64?
+    public var byteLength: Int32 = 0
+    public var textReleased = false
 
     public init(id: String, title: String, text: String, date: Day? = nil, source: String? = nil,
                 url: String? = nil, file: String = "", line: Int? = nil) {
@@ -71,6 +77,9 @@ public struct Corpus: Sendable {
     public var files: [String]
     /// Files found under a folder but not of a readable kind (e.g. `truth.json`, `README.md`).
     public var ignoredFiles: [String]
+    /// How the texts were read, to read a released text again (`text(of:)`).
+    public var readerConfiguration = ReaderConfiguration()
+    let textStore = TextStore()
 
     public init(articles: [Article], issues: [InputIssue] = [], files: [String] = [], ignoredFiles: [String] = []) {
         self.articles = articles

@@ -25,6 +25,7 @@ public struct CorpusReader: Sendable {
 
     public func read(paths: [String]) -> Corpus {
         var corpus = Corpus(articles: [])
+        corpus.readerConfiguration = configuration
         var seenIDs = Set<String>()
         var files: [InputFile] = []
         for path in paths {
@@ -179,6 +180,7 @@ public struct CorpusReader: Sendable {
         }
         defer { try? handle.close() }
         var carry = [UInt8]()
+        var bufferOffset: Int64 = 0   // file offset of the buffer's first byte
         var lineNumber = 0
         var sawAnything = false
         var skippingLongLine = false
@@ -194,6 +196,7 @@ public struct CorpusReader: Sendable {
             let atEnd = chunk.isEmpty
             if !atEnd { sawAnything = true }
             var buffer = carry
+            var consumedUpTo = -1   // bytes of this buffer not carried over (-1: all)
             buffer.append(contentsOf: chunk)
             carry.removeAll(keepingCapacity: true)
             // Split complete lines; keep the trailing partial line for the next batch.
@@ -227,12 +230,16 @@ public struct CorpusReader: Sendable {
                     skippingLongLine = true
                 } else {
                     carry = Array(buffer[start...])
+                    consumedUpTo = start
                 }
             }
-            let batch = buffer
+            let batch = buffer, batchOffset = bufferOffset
             let parsed = Parallel.mapChunks(lines.count, chunks: min(lines.count, Parallel.threads * 4)) { range in
                 range.map { k in
-                    parseJSONLine(batch[lines[k].range], file: file, line: lines[k].number)
+                    var (article, issues) = parseJSONLine(batch[lines[k].range], file: file, line: lines[k].number)
+                    article?.byteOffset = batchOffset + Int64(lines[k].range.lowerBound)
+                    article?.byteLength = Int32(lines[k].range.count)
+                    return (article, issues)
                 }
             }
             for chunk in parsed {
@@ -241,6 +248,7 @@ public struct CorpusReader: Sendable {
                     if let a { article(a) }
                 }
             }
+            bufferOffset += Int64(consumedUpTo >= 0 ? consumedUpTo : buffer.count)
             if atEnd { break }
         }
         if !sawAnything {

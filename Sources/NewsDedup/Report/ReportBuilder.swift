@@ -295,7 +295,7 @@ struct ReportPage {
     mutating func group(_ g: DuplicateGroup) {
         let a = articles
         let canonical = a[g.canonical]
-        let canonWords = WordDiff.words(canonical.text)
+        let canonWords = WordDiff.words(state.corpus.text(of: g.canonical))
         let canonTrigrams = WordDiff.trigrams(canonWords.map(WordDiff.key))
         let canonTitleKeys = WordDiff.words(canonical.title).flatMap(WordDiff.parts)
         let canonTitleSet = Set(canonTitleKeys)
@@ -307,7 +307,7 @@ struct ReportPage {
         let copies = zip(g.members, g.evidence).filter { $0.0 != g.canonical }
         for (m, e) in copies.prefix(caps.copies) {
             let x = a[m]
-            let words = WordDiff.words(x.text)
+            let words = WordDiff.words(state.corpus.text(of: m))
             let diff = WordDiff(copy: words, canonicalTrigrams: canonTrigrams)
             let titleKeys = WordDiff.words(x.title).flatMap(WordDiff.parts)
             let sameHeadline = titleKeys == canonTitleKeys

@@ -13,12 +13,13 @@ enum ResultsBuilder {
         let all = s.duplicates.groups
         let groups = Parallel.mapChunks(all.count) { range in all[range].map { g -> DuplicatesFile.Group in
             let canonical = a[g.canonical]
+            let canonicalText = s.corpus.text(of: g.canonical)
             let members = zip(g.members, g.evidence).map { (m, e) -> DuplicatesFile.Member in
                 DuplicatesFile.Member(
                     id: a[m].id, title: a[m].title, source: a[m].source, date: a[m].date?.iso,
                     role: m == g.canonical ? "canonical" : "copy", similarity: r6(e.cosine),
                     jaccard: r6(e.jaccard), containment: r6(e.containment), sharedShingles: e.shared,
-                    sharedPassage: m == g.canonical ? "" : SharedPassage.longest(a[m].text, canonical.text))
+                    sharedPassage: m == g.canonical ? "" : SharedPassage.longest(s.corpus.text(of: m), canonicalText))
             }
             return .init(id: g.id, canonical: canonical.id, size: g.members.count, members: members)
         } }.flatMap { $0 }

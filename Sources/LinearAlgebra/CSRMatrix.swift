@@ -118,4 +118,106 @@ public struct CSRMatrix: Sendable, Equatable {
         }
         return y
     }
+
+    /// `self * x` in single precision for a row-major `x` (columns x k), reading the double
+    /// values directly (no single-precision copy of the matrix). Row-major rows x k result.
+    public func multiplyRowMajor(_ x: [Float], k: Int) -> [Float] {
+        precondition(x.count == columns * k, "multiplyRowMajor: sizes differ")
+        var y = [Float](repeating: 0, count: rows * k)
+        y.withUnsafeMutableBufferPointer { out in
+            let shared = SharedMutableBuffer(out)
+            withPointers(x) { xp, vp, sp, cp in
+                Parallel.forEachChunk(rows, minimumChunk: 512) { range in
+                    for i in range {
+                        let yrow = shared.base + i * k
+                        for p in sp[i]..<sp[i + 1] {
+                            let v = Float(vp[p])
+                            let xrow = xp + Int(cp[p]) * k
+                            for t in 0..<k { yrow[t] += v * xrow[t] }
+                        }
+                    }
+                }
+            }
+        }
+        return y
+    }
+
+    /// `transpose(self) * y` in single precision for a row-major `y` (rows x k), without
+    /// building the transpose: each thread owns a range of output rows (columns of `self`)
+    /// and scans the entries in row order, so every output sums in the same order as a
+    /// product with `transposed` would, whatever the thread count. Row-major columns x k.
+    public func transposeMultiplyRowMajor(_ y: [Float], k: Int) -> [Float] {
+        precondition(y.count == rows * k, "transposeMultiplyRowMajor: sizes differ")
+        var z = [Float](repeating: 0, count: columns * k)
+        z.withUnsafeMutableBufferPointer { out in
+            let shared = SharedMutableBuffer(out)
+            withPointers(y) { yp, vp, sp, cp in
+                scatterByColumnRange { lo, hi in
+                    for i in 0..<rows {
+                        let yrow = yp + i * k
+                        for p in sp[i]..<sp[i + 1] {
+                            let c = cp[p]
+                            if c < lo || c >= hi { continue }
+                            let v = Float(vp[p])
+                            let zrow = shared.base + Int(c) * k
+                            for t in 0..<k { zrow[t] += v * yrow[t] }
+                        }
+                    }
+                }
+            }
+        }
+        return z
+    }
+
+    /// `transpose(self) * x` in double precision for a dense `x` (rows x k), without building
+    /// the transpose (same summation order as `transposed.multiply(x)`). Returns columns x k.
+    public func transposeMultiply(_ x: Matrix) throws -> Matrix {
+        guard x.rows == rows else {
+            throw LinearAlgebraError.dimensionMismatch("transposed sparse \(columns)x\(rows) times dense \(x.rows)x\(x.columns)")
+        }
+        let k = x.columns
+        let xr = x.transposed.elements   // row-major rows x k
+        var zr = [Double](repeating: 0, count: columns * k)
+        zr.withUnsafeMutableBufferPointer { out in
+            let shared = SharedMutableBuffer(out)
+            withPointers(xr) { xp, vp, sp, cp in
+                scatterByColumnRange { lo, hi in
+                    for i in 0..<rows {
+                        let xrow = xp + i * k
+                        for p in sp[i]..<sp[i + 1] {
+                            let c = cp[p]
+                            if c < lo || c >= hi { continue }
+                            let v = vp[p]
+                            let zrow = shared.base + Int(c) * k
+                            for t in 0..<k { zrow[t] += v * xrow[t] }
+                        }
+                    }
+                }
+            }
+        }
+        return Matrix(rows: k, columns: columns, elements: zr).transposed
+    }
+
+    /// Runs `body(lo, hi)` for `Parallel.threads` disjoint column ranges, in parallel.
+    private func scatterByColumnRange(_ body: (Int32, Int32) -> Void) {
+        let parts = max(1, min(Parallel.threads, columns))
+        _ = Parallel.mapChunks(parts, chunks: parts) { range in
+            for part in range {
+                body(Int32(columns * part / parts), Int32(columns * (part + 1) / parts))
+            }
+        }
+    }
+
+    private func withPointers<T, R>(_ dense: [T], _ body: (UnsafePointer<T>, UnsafePointer<Double>, UnsafePointer<Int>, UnsafePointer<Int32>) -> R) -> R {
+        dense.withUnsafeBufferPointer { d in
+            values.withUnsafeBufferPointer { v in
+                rowStart.withUnsafeBufferPointer { s in
+                    columnIndex.withUnsafeBufferPointer { c in
+                        body(d.baseAddress ?? UnsafePointer(bitPattern: 8)!, v.baseAddress ?? UnsafePointer(bitPattern: 8)!,
+                             s.baseAddress!, c.baseAddress ?? UnsafePointer(bitPattern: 8)!)
+                    }
+                }
+            }
+        }
+    }
 }

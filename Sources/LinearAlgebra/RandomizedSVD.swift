@@ -39,23 +39,25 @@ public struct RandomizedSVD: Sendable {
             return Result(u: Matrix(zeros: a.rows, 0), singularValues: [], vt: Matrix(zeros: 0, a.columns))
         }
         let l = min(k + oversampling, min(a.rows, a.columns))
-        let aT = at ?? a.transposed
-        let a32 = a.values.map(Float.init), aT32 = aT.values.map(Float.init)
+        // Without an explicit transpose, products with A^T scatter from A's rows (same sums,
+        // same order): no second copy of the matrix, no single-precision copies either.
+        func timesA(_ x: [Float]) -> [Float] { a.multiplyRowMajor(x, k: l) }
+        func timesAT(_ x: [Float]) -> [Float] { at?.multiplyRowMajor(x, k: l) ?? a.transposeMultiplyRowMajor(x, k: l) }
         // Y = A * Omega with a row-major Gaussian Omega (n x l), generated in fixed blocks.
         let omega = RandomizedSVD.gaussian(count: a.columns * l, seed: seed)
         // Power iterations in single precision: the intermediate bases only need to be well
         // conditioned, so one Cholesky QR pass each (Householder in double if it fails).
-        var y = a.multiplyRowMajor(omega, k: l, values32: a32)
+        var y = timesA(omega)
         for _ in 0..<powerIterations {
             try RandomizedSVD.condition(&y, rows: a.rows, k: l)
-            var z = aT.multiplyRowMajor(y, k: l, values32: aT32)
-            try RandomizedSVD.condition(&z, rows: aT.rows, k: l)
-            y = a.multiplyRowMajor(z, k: l, values32: a32)
+            var z = timesAT(y)
+            try RandomizedSVD.condition(&z, rows: a.columns, k: l)
+            y = timesA(z)
         }
         // The basis the projection uses: CholQR2 in double.
         let q = try LAPACK.orthonormalize(RandomizedSVD.columnMajor(y, rows: a.rows, k: l))
         // B^T = A^T Q is n x l (tall and skinny): its SVD W S Z^T gives A ~ Q Z S W^T.
-        let bt = try aT.multiply(q)
+        let bt = try at?.multiply(q) ?? a.transposeMultiply(q)
         let (w, s, zt) = try RandomizedSVD.tallSkinnySVD(bt)
         var u = try BLAS.multiply(q, zt, transposeB: true)   // m x l
         var vt = w.transposed                                  // l x n

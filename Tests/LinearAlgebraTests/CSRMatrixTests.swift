@@ -16,6 +16,27 @@ final class CSRMatrixTests: XCTestCase {
         }
     }
 
+    /// Products with the transpose scatter from the rows instead of building the transpose; the
+    /// sums must be bit-identical to the explicit transpose's, for 1 and 2 threads (determinism).
+    func testTransposeProductsMatchExplicitTransposeBitForBit() throws {
+        var rng = SplitMix64(seed: 77)
+        let saved = Parallel.threads
+        defer { Parallel.threads = saved }
+        for (m, n, k, density) in [(1, 1, 1, 1.0), (30, 9, 3, 0.3), (1500, 70, 5, 0.08), (20, 20, 2, 0.0)] {
+            let a = TestSupport.randomSparse(m, n, density: density, signed: true, rng: &rng)
+            let t = a.transposed
+            let x = TestSupport.randomMatrix(m, k, rng: &rng)
+            let y = (0..<(m * k)).map { _ in Float(rng.nextUnit() - 0.5) }
+            for threads in [1, 2] {
+                Parallel.threads = threads
+                XCTAssertEqual(try a.transposeMultiply(x), try t.multiply(x), "\(m)x\(n), \(threads) thread(s)")
+                XCTAssertEqual(a.transposeMultiplyRowMajor(y, k: k), t.multiplyRowMajor(y, k: k), "\(m)x\(n), \(threads) thread(s)")
+            }
+            let xf = (0..<(n * k)).map { _ in Float(rng.nextUnit() - 0.5) }
+            XCTAssertEqual(a.multiplyRowMajor(xf, k: k), a.multiplyRowMajor(xf, k: k, values32: a.values.map(Float.init)))
+        }
+    }
+
     func testMultiplySmallKnownProduct() throws {
         // [[1, 0, 2], [0, 0, 0], [0, 3, 0]]
         let a = CSRMatrix(rows: 3, columns: 3, rowStart: [0, 2, 2, 3], columnIndex: [0, 2, 1], values: [1, 2, 3])

@@ -178,8 +178,12 @@ final class CopyDetectionTests: XCTestCase {
         /// boilerplate handling would see.
         func rawEvidence(_ a: String, _ b: String) -> PairEvidence {
             let analyzer = TextAnalyzer(tfidf: TFIDFConfiguration(), shingleSize: 3)
-            let sa = analyzer.shingleKeys(of: state.corpus.articles[index(a)])[...]
-            let sb = analyzer.shingleKeys(of: state.corpus.articles[index(b)])[...]
+            func full(_ id: String) -> Article {
+                var article = state.corpus.articles[index(id)]
+                article.text = state.corpus.text(of: index(id))   // the pipeline released it
+                return article
+            }
+            let sa = analyzer.shingleKeys(of: full(a))[...], sb = analyzer.shingleKeys(of: full(b))[...]
             return PairEvidence(shared: PairEvidence.intersectionCount(sa, sb), sizeA: sa.count, sizeB: sb.count, cosine: state.terms.cosine(index(a), index(b)))
         }
         func keptEvidence(_ a: String, _ b: String) -> PairEvidence {

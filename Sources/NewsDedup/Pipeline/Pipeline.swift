@@ -125,7 +125,7 @@ public struct Pipeline: Sendable {
                         "skipped": c.issues.filter { $0.action == .skipped }.count,
                         "repaired": c.issues.filter { $0.action == .repaired }.count])
         }
-        let (analyzed, kept) = timed("analyze") { () -> ((AnalyzedCorpus, KeptShingles), [String: Int]) in
+        var (analyzed, kept) = timed("analyze") { () -> ((AnalyzedCorpus, KeptShingles), [String: Int]) in
             let analyzer = TextAnalyzer(tfidf: configuration.tfidf, shingleSize: configuration.copies.shingleSize)
             // Each text is released from memory once tokenized (`Corpus.text(of:)` reads it
             // again for the few outputs that quote it), so texts and token streams never
@@ -165,6 +165,10 @@ public struct Pipeline: Sendable {
                 return ((nil, TermMatrix(matrix: empty, vocabulary: [], idf: [])), ["vocabulary": 0, "nonzeros": 0])
             }
         }
+        // The raw term counts live on in the matrix: release them (4 bytes + 4 per entry).
+        analyzed.termIDs = []
+        analyzed.termCounts = []
+        analyzed.termStart = []
         let order = CopyDetector.canonicalOrder(articles, analyzed: analyzed)
         var rank = [Int](repeating: 0, count: articles.count)
         for (r, d) in order.enumerated() { rank[d] = r }

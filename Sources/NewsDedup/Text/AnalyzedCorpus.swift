@@ -1,6 +1,7 @@
 /// What the analysis pass extracts from every article: TF-IDF term counts (title weighted,
-/// stop words removed) and the sorted, de-duplicated shingle hashes of the body. After this
-/// stage nothing re-tokenizes.
+/// stop words removed) and the sorted, de-duplicated shingle keys of headline and body.
+/// Only `explain` re-tokenizes (two articles). The pipeline releases the term counts once the
+/// TF-IDF matrix holds them, and moves the shingles into `KeptShingles`.
 public struct AnalyzedCorpus: Sendable {
     /// Terms seen, in first-seen order; `termIDs` index into this.
     public var terms: [String]
@@ -16,7 +17,7 @@ public struct AnalyzedCorpus: Sendable {
     /// Tokens in the body (all tokens, stop words included): the article's length.
     public var tokenCounts: [Int32]
 
-    public var documentCount: Int { termStart.count - 1 }
+    public var documentCount: Int { tokenCounts.count }
 
     public func shingles(of d: Int) -> ArraySlice<UInt32> {
         shingles[shingleStart[d]..<shingleStart[d + 1]]

@@ -123,6 +123,7 @@ struct Pipeline_: ParsableCommand {
         final class CPUClock: @unchecked Sendable {
             var started: [String: Double] = [:]
             var seconds: [String: Double] = [:]
+            var peakAfter: [String: Int] = [:]
             static func now() -> Double {
                 var u = rusage()
                 getrusage(RUSAGE_SELF.rawValue, &u)
@@ -133,7 +134,9 @@ struct Pipeline_: ParsableCommand {
         let manifest = try NewsDedup.Pipeline(configuration: configuration, observer: { event in
             switch event {
             case let .stageStarted(name): clock.started[name] = CPUClock.now()
-            case let .stageFinished(name, _, _): clock.seconds[name] = CPUClock.now() - (clock.started[name] ?? 0)
+            case let .stageFinished(name, _, _):
+                clock.seconds[name] = CPUClock.now() - (clock.started[name] ?? 0)
+                clock.peakAfter[name] = peakRSS()
             default: break
             }
         }).run(inputs: paths, output: out)
@@ -141,7 +144,7 @@ struct Pipeline_: ParsableCommand {
         var stages: [String: Double] = [:]
         for s in manifest.stages { stages[s.name] = s.seconds }
         let result: [String: Any] = [
-            "articles": manifest.articles.read, "seconds": total, "stages": stages, "cpuSeconds": clock.seconds,
+            "articles": manifest.articles.read, "seconds": total, "stages": stages, "cpuSeconds": clock.seconds, "peakRSSAfterStage": clock.peakAfter,
             "peakRSSBytes": peakRSS(), "threads": manifest.threads, "blas": manifest.blasLibraries,
         ]
         print(String(decoding: try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys]), as: UTF8.self))

@@ -71,6 +71,24 @@ final class TextNormalizerTests: XCTestCase {
 
     // MARK: - Whitespace and paragraphs
 
+    /// The one-pass `body` against the line-splitting original, on random mixes of words,
+    /// every whitespace and newline form, typography and non-ASCII text.
+    func testOnePassBodyMatchesLineSplitting() {
+        let pieces = ["word", "Caf\u{E9}", "\u{6771}\u{4EAC}", " ", "  ", "\t", "\n", "\n\n", "\r\n", "\r", "\u{0B}", "\u{0C}",
+                      "\u{85}", "\u{2028}", "\u{2029}", "\u{A0}", "\u{2014}", "\u{201C}q\u{201D}", "&amp;", "&#8217;", "`", "e\u{301}",
+                      "\u{FB01}", "\u{1F642}", "x", "."]
+        var state: UInt64 = 12345
+        for _ in 0..<3000 {
+            var text = ""
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            for _ in 0..<Int(state >> 60) + 1 {
+                state = state &* 6364136223846793005 &+ 1442695040888963407
+                text += pieces[Int((state >> 33) % UInt64(pieces.count))]
+            }
+            XCTAssertEqual(TextNormalizer.body(text), TextNormalizer.bodyByLines(text), text.debugDescription)
+        }
+    }
+
     func testWhitespaceIsCollapsed() {
         assertScalars(TextNormalizer.body("  a \t  b\u{00A0}\u{00A0}c   "), "a b c")
         assertScalars(TextNormalizer.body("thin\u{2009}space and\u{3000}ideographic"), "thin space and ideographic")

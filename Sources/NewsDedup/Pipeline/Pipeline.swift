@@ -118,28 +118,30 @@ public struct Pipeline: Sendable {
             observer(.stageFinished(name, seconds: seconds, counts: counts))
             return value
         }
+        // Reading streams: each batch of articles is tokenized (pass 1) as soon as it is read,
+        // and its texts are released (`Corpus.text(of:)` reads one again for the few outputs
+        // that quote it), so a night's texts are never all in memory.
+        let analyzer = TextAnalyzer(tfidf: configuration.tfidf, shingleSize: configuration.copies.shingleSize)
+        var stream = TextAnalyzer.TokenStream(analyzer: analyzer)
         var corpus = timed("read") { () -> (Corpus, [String: Int]) in
-            let c = CorpusReader(configuration: configuration.reader).read(paths: inputs)
+            let c = CorpusReader(configuration: configuration.reader).read(paths: inputs) { corpus, range in
+                corpus.articles.withUnsafeMutableBufferPointer { buffer in
+                    let shared = SharedMutableBuffer(buffer)
+                    stream.add(count: range.count) { i in
+                        let article = shared[range.lowerBound + i]
+                        shared[range.lowerBound + i].text = ""
+                        shared[range.lowerBound + i].textReleased = true
+                        return article
+                    }
+                }
+            }
             for issue in c.issues { observer(.issue(issue)) }
             return (c, ["articles": c.articles.count, "files": c.files.count,
                         "skipped": c.issues.filter { $0.action == .skipped }.count,
                         "repaired": c.issues.filter { $0.action == .repaired }.count])
         }
         var (analyzed, kept) = timed("analyze") { () -> ((AnalyzedCorpus, KeptShingles), [String: Int]) in
-            let analyzer = TextAnalyzer(tfidf: configuration.tfidf, shingleSize: configuration.copies.shingleSize)
-            // Each text is released from memory once tokenized (`Corpus.text(of:)` reads it
-            // again for the few outputs that quote it), so texts and token streams never
-            // coexist in full.
-            let n = corpus.articles.count
-            var tokenized = corpus.articles.withUnsafeMutableBufferPointer { buffer in
-                let shared = SharedMutableBuffer(buffer)
-                return analyzer.tokenize(count: n) { i in
-                    let article = shared[i]
-                    shared[i].text = ""
-                    shared[i].textReleased = true
-                    return article
-                }
-            }
+            var tokenized = stream.finish()
             let articles = corpus.articles
             // The shingle sets move into `kept` (compacted in place); the analyzed corpus keeps
             // only their sizes (`explain` recomputes a pair's full sets from the text).

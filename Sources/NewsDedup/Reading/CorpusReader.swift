@@ -24,6 +24,13 @@ public struct CorpusReader: Sendable {
     }
 
     public func read(paths: [String]) -> Corpus {
+        read(paths: paths) { _, _ in }
+    }
+
+    /// Reads `paths`, calling `batch(&corpus, range)` after each batch of articles is added
+    /// (`range` indexes `corpus.articles`), so a caller can process and release texts while
+    /// the input streams: the texts of a whole night never need to be in memory at once.
+    public func read(paths: [String], batch: (inout Corpus, Range<Int>) -> Void) -> Corpus {
         var corpus = Corpus(articles: [])
         corpus.readerConfiguration = configuration
         var seenIDs = Set<String>()
@@ -33,6 +40,13 @@ public struct CorpusReader: Sendable {
         }
         // Text files are read in parallel batches; JSONL files stream line batches in parallel.
         var pendingText: [InputFile] = []
+        var delivered = 0
+        func deliver() {
+            if corpus.articles.count > delivered {
+                batch(&corpus, delivered..<corpus.articles.count)
+                delivered = corpus.articles.count
+            }
+        }
         func flushText() {
             if pendingText.isEmpty { return }
             let batch = pendingText
@@ -46,13 +60,14 @@ public struct CorpusReader: Sendable {
                 }
             }
             pendingText.removeAll(keepingCapacity: true)
+            deliver()
         }
         for file in files {
             corpus.files.append(file.path)
             let ext = (file.path as NSString).pathExtension.lowercased()
             if Self.jsonlExtensions.contains(ext) {
                 flushText()
-                readJSONL(file) { article in accept(article, into: &corpus, seen: &seenIDs) } issue: { corpus.issues.append($0) }
+                readJSONL(file) { article in accept(article, into: &corpus, seen: &seenIDs) } issue: { corpus.issues.append($0) } batchDone: { deliver() }
             } else {
                 pendingText.append(file)
                 if pendingText.count >= 1024 { flushText() }
@@ -173,7 +188,7 @@ public struct CorpusReader: Sendable {
 
     // MARK: - JSONL
 
-    func readJSONL(_ file: InputFile, article: (Article) -> Void, issue: (InputIssue) -> Void) {
+    func readJSONL(_ file: InputFile, article: (Article) -> Void, issue: (InputIssue) -> Void, batchDone: () -> Void = {}) {
         guard let handle = FileHandle(forReadingAtPath: file.path) else {
             issue(InputIssue(file: file.path, action: .skipped, reason: RawFile.openFailureReason(file.path)))
             return
@@ -249,6 +264,7 @@ public struct CorpusReader: Sendable {
                 }
             }
             bufferOffset += Int64(consumedUpTo >= 0 ? consumedUpTo : buffer.count)
+            batchDone()
             if atEnd { break }
         }
         if !sawAnything {

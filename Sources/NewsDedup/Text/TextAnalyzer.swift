@@ -48,10 +48,37 @@ public struct TextAnalyzer: Sendable {
 
     /// Pass 1 over articles given by index (so callers can stream or drop text as they go).
     public func tokenize(count n: Int, article: (Int) -> Article) -> TokenizedCorpus {
+        var stream = TokenStream(analyzer: self)
+        stream.add(count: n, article: article)
+        return stream.finish()
+    }
+
+    /// Pass 1 over a stream of article batches: `add` each batch as it is read, then `finish`.
+    /// Chunks never span batches; the result does not depend on where batches end.
+    public struct TokenStream: Sendable {
+        let analyzer: TextAnalyzer
+        var chunks: [TokenChunk] = []
+        var count = 0
+
+        public init(analyzer: TextAnalyzer) { self.analyzer = analyzer }
+
+        /// Tokenizes `n` more articles (in parallel chunks); `article(i)` gives the i-th of them.
+        public mutating func add(count n: Int, article: (Int) -> Article) {
+            chunks.append(contentsOf: analyzer.tokenChunks(count: n, article: article))
+            count += n
+        }
+
+        public consuming func finish() -> TokenizedCorpus {
+            TextAnalyzer.assemble(chunks, count: count)
+        }
+    }
+
+    func tokenChunks(count n: Int, article: (Int) -> Article) -> [TokenChunk] {
+        if n == 0 { return [] }
         let k = max(1, shingleSize)
         let chunkCount = max(1, (n + Self.chunkArticles - 1) / Self.chunkArticles)
         let stop = stopWords ? StopWords.english : []
-        let chunks = Parallel.mapChunks(n, chunks: chunkCount) { range -> TokenChunk in
+        return Parallel.mapChunks(n, chunks: chunkCount) { range -> TokenChunk in
             var chunk = TokenChunk(range: range)
             chunk.tokens.reserveCapacity(range.count * 400)
             var hashes: [UInt32] = []
@@ -89,24 +116,26 @@ public struct TextAnalyzer: Sendable {
             chunk.shingles = Array(chunk.shingles)   // trims spare capacity
             return chunk
         }
+    }
+
+    /// Joins the chunks' shingle sets into one array, freeing each chunk's copy as it goes.
+    static func assemble(_ chunkList: consuming [TokenChunk], count n: Int) -> TokenizedCorpus {
+        var chunks = chunkList
         var result = AnalyzedCorpus(terms: [], termStart: [Int](repeating: 0, count: n + 1), termIDs: [], termCounts: [],
                                     shingleStart: [0], shingles: [], tokenCounts: [])
         result.shingleStart.reserveCapacity(n + 1)
         result.shingles.reserveCapacity(chunks.reduce(0) { $0 + $1.shingles.count })
         result.tokenCounts.reserveCapacity(n)
-        var stripped: [TokenChunk] = []
-        stripped.reserveCapacity(chunks.count)
-        for var chunk in chunks {
+        for c in chunks.indices {
             let base = result.shingles.count
-            result.shingles.append(contentsOf: chunk.shingles)
-            for s in chunk.shingleEnd { result.shingleStart.append(base + s) }
-            result.tokenCounts.append(contentsOf: chunk.tokenCounts)
-            chunk.shingles = []
-            chunk.shingleEnd = []
-            chunk.tokenCounts = []
-            stripped.append(chunk)
+            result.shingles.append(contentsOf: chunks[c].shingles)
+            for s in chunks[c].shingleEnd { result.shingleStart.append(base + s) }
+            result.tokenCounts.append(contentsOf: chunks[c].tokenCounts)
+            chunks[c].shingles = []
+            chunks[c].shingleEnd = []
+            chunks[c].tokenCounts = []
         }
-        return TokenizedCorpus(analyzed: result, chunks: stripped)
+        return TokenizedCorpus(analyzed: result, chunks: chunks)
     }
 
     // MARK: - Pass 2: term counts

@@ -6,6 +6,33 @@ public enum TextNormalizer {
     /// Body text: paragraphs (separated by a blank line in the input, or by single newlines in
     /// JSON text) become lines joined by `\n`; whitespace inside a paragraph collapses to one space.
     public static func body(_ raw: String) -> String {
+        // After `fold`, "\n" is the only line separator left (CR, VT, FF, NEL, LS, PS are
+        // folded), so one pass over the bytes does what splitting into lines would.
+        var folded = fold(raw)
+        return folded.withUTF8 { bytes in
+            var out = [UInt8]()
+            out.reserveCapacity(bytes.count)
+            var pendingSpace = false, pendingNewline = false, atLineStart = true
+            for b in bytes {
+                if b == 0x0A {
+                    pendingSpace = false
+                    if !out.isEmpty { pendingNewline = true }
+                    atLineStart = true
+                } else if b == 0x20 || b == 0x09 || b == 0x0D || b == 0x0B || b == 0x0C {
+                    if !atLineStart { pendingSpace = true }
+                } else {
+                    if pendingNewline { out.append(0x0A); pendingNewline = false; pendingSpace = false }
+                    else if pendingSpace { out.append(0x20); pendingSpace = false }
+                    out.append(b)
+                    atLineStart = false
+                }
+            }
+            return String(decoding: out, as: UTF8.self)
+        }
+    }
+
+    /// `body` as first written (line split on Characters): the reference the fast pass is tested against.
+    static func bodyByLines(_ raw: String) -> String {
         let folded = fold(raw)
         var paragraphs: [Substring] = []
         // Split on every newline form (Swift's "\r\n" is one Character, not "\n").
@@ -22,6 +49,8 @@ public enum TextNormalizer {
         var s = decodeEntities(raw)
         if !isASCII(s) { s = s.precomposedStringWithCompatibilityMapping }
         if foldPunctuation { s = foldQuotesAndDashes(s) }
+        // ASCII newlines are whitespace to `collapseSpaces` already.
+        if isASCII(s) { return collapseSpaces(Substring(s)) }
         return collapseSpaces(Substring(String(s.map { $0.isNewline ? " " : $0 })))
     }
 

@@ -75,7 +75,7 @@ public struct PairReport: Codable, Sendable, Equatable {
             ArticleRef(id: articles[i].id, title: articles[i].title, source: articles[i].source, date: articles[i].date?.iso)
         }
         return PairReport(a: ref(ia), b: ref(ib), rows: rows, copies: copies, verdict: verdict, groupA: groupA, groupB: groupB,
-                          sharedPassage: SharedPassage.longest(articles[ia].text, articles[ib].text))
+                          sharedPassage: SharedPassage.longest(state.corpus.text(of: ia), state.corpus.text(of: ib)))
     }
 
     /// The table and the lines around it, for people.

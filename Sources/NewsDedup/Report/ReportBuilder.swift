@@ -14,7 +14,7 @@ import LinearAlgebra
 ///
 /// Its cost does not grow with the corpus beyond the caps, except for a few linear passes
 /// (counting, hashing article ids for the map's sample). It reads the texts of the articles it
-/// shows with what changed (`texts(needed:)`): from `texts` when given, else through
+/// shows with what changed (`textsNeeded`): from `texts` when given, else through
 /// `Corpus.text(of:)`.
 public enum ReportBuilder {
     public static func html(state: PipelineState, manifest: RunManifest, texts: [Int: String] = [:]) -> String {

@@ -60,7 +60,10 @@ public enum Parallel {
         results.withUnsafeMutableBufferPointer { buffer in
             let shared = SharedMutableBuffer(buffer)
             if chunks == 1 || workers == 1 {
-                for c in 0..<chunks { shared[c] = body((c * size)..<min(count, (c + 1) * size)) }
+                for c in 0..<chunks {
+                    let lo = min(count, c * size)
+                    shared[c] = body(lo..<min(count, lo + size))
+                }
             } else {
                 withoutActuallyEscaping(body) { body in
                     let work = UncheckedSendable(body)

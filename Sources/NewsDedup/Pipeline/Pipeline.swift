@@ -74,32 +74,42 @@ public struct Pipeline: Sendable {
         let state = try logged.compute(inputs: inputs, stages: &stages)
         let t0 = Date()
         logged.observer(.stageStarted("write"))
-        var files: [(String, Data)] = [
-            ("duplicates.json", try ResultsWriter.encode(ResultsBuilder.duplicates(state))),
-            ("clusters.json", try ResultsBuilder.clustersData(state)),
-            ("topics.json", try ResultsWriter.encode(ResultsBuilder.topics(state))),
-        ]
-        let outputs = files.map(\.0) + ["report.html", "manifest.json"]
-        // The page shows the stages computed so far (writing is timed in the manifest only).
-        let pageManifest = makeManifest(inputs: inputs, state: state, stages: stages, started: started, outputs: outputs)
-        let t1 = Date()
-        files.append(("report.html", Data(ReportBuilder.html(state: state, manifest: pageManifest).utf8)))
-        logger.info("report built", metadata: ["seconds": .string(String(format: "%.3f", Date().timeIntervalSince(t1))),
-                                               "bytes": .stringConvertible(files[files.count - 1].1.count)])
+        // Each file is streamed into the results folder (ResultsWriter); the report gets the texts
+        // the duplicates pass read for the groups it shows.
+        let outputs = ["duplicates.json", "clusters.json", "topics.json", "report.html", "manifest.json"]
+        var texts: [Int: String] = [:]
+        var sizes: [String: Int] = [:]
+        func timed(_ name: String, _ body: @escaping (ResultsFile) throws -> Void) -> (String, (ResultsFile) throws -> Void) {
+            (name, { file in
+                let t = Date()
+                try body(file)
+                sizes[name] = file.bytesWritten
+                logger.debug("file written", metadata: ["file": .string(name), "bytes": .stringConvertible(file.bytesWritten),
+                                                        "seconds": .string(String(format: "%.3f", Date().timeIntervalSince(t)))])
+            })
+        }
         var manifest: RunManifest?
-        var manifestBytes = 0
-        try ResultsWriter(output: output).write(files: files) {
+        try ResultsWriter(output: output).write(streaming: [
+            timed("duplicates.json") { texts = try ResultsBuilder.writeDuplicates(
+                state, to: $0, keepingTextsOf: ReportBuilder.textsNeeded(state: state, caps: configuration.report)) },
+            timed("clusters.json") { try ResultsBuilder.writeClusters(state, to: $0) },
+            timed("topics.json") { try ResultsBuilder.writeTopics(state, to: $0) },
+            timed("report.html") { file in
+                // The page shows the stages computed so far (writing is timed in the manifest only).
+                let pageManifest = makeManifest(inputs: inputs, state: state, stages: stages, started: started, outputs: outputs)
+                try file.write(ReportBuilder.html(state: state, manifest: pageManifest, texts: texts))
+                texts = [:]
+            },
+        ]) {
             let writeSeconds = Date().timeIntervalSince(t0)
-            stages.append(.init(name: "write", seconds: writeSeconds, counts: ["files": files.count + 1]))
+            stages.append(.init(name: "write", seconds: writeSeconds, counts: ["files": outputs.count]))
             let m = makeManifest(inputs: inputs, state: state, stages: stages, started: started, outputs: outputs)
             manifest = m
             let data = try ResultsWriter.encode(m)
-            manifestBytes = data.count
+            sizes["manifest.json"] = data.count
             return data
         }
-        logged.observer(.stageFinished("write", seconds: Date().timeIntervalSince(t0), counts: ["files": files.count + 1]))
-        var sizes = Dictionary(uniqueKeysWithValues: files.map { ($0.0, $0.1.count) })
-        sizes["manifest.json"] = manifestBytes
+        logged.observer(.stageFinished("write", seconds: Date().timeIntervalSince(t0), counts: ["files": outputs.count]))
         logger.info("results written", metadata: ["output": .string(output),
                                                   "bytes": .dictionary(sizes.mapValues { .stringConvertible($0) })])
         observer(.wrote(folder: output, files: sizes))

@@ -57,9 +57,35 @@ enum HTML {
         return p >= 0.005 ? fixed(p, 2) + "%" : "<0.01%"
     }
 
+    /// `s.trimmingCharacters(in: .whitespaces)` (general category Zs and tab), without bridging.
+    static func trimmingWhitespace(_ s: String) -> String {
+        func white(_ u: Unicode.Scalar) -> Bool { u == " " || u == "\t" || (u.value >= 0x80 && u.properties.generalCategory == .spaceSeparator) }
+        let scalars = s.unicodeScalars
+        guard let first = scalars.firstIndex(where: { !white($0) }) else { return "" }
+        let last = scalars.lastIndex(where: { !white($0) })!
+        return String(scalars[first...last])
+    }
+
     /// Cuts `s` to at most `n` characters, ending with `…` when cut.
     static func truncate(_ s: String, _ n: Int) -> String {
         s.count <= n ? s : String(s.prefix(max(1, n - 1))) + "…"
+    }
+}
+
+/// Word keys (`WordDiff.key`) numbered in order of first appearance, so that the texts of one
+/// duplicate group compare keys as integers: -1 for an empty key.
+struct WordKeys {
+    private var numbers: [String: Int32] = [:]
+
+    mutating func ids(_ words: [Substring]) -> [Int32] {
+        words.map { w in
+            let k = WordDiff.key(w)
+            if k.isEmpty { return -1 }
+            if let n = numbers[k] { return n }
+            let n = Int32(numbers.count)
+            numbers[k] = n
+            return n
+        }
     }
 }
 
@@ -73,16 +99,40 @@ struct WordDiff {
     var added: [Bool]
     var addedCount: Int
 
+    /// `text.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" })`, over the UTF-8 bytes.
     static func words(_ text: String) -> [Substring] {
-        text.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" })
+        TextWords.substrings(text, tabs: true)
     }
 
     /// The word lowercased, without a possessive `'s` and without punctuation: `Trump’s` → `trump`.
     static func key(_ w: Substring) -> String {
+        var w = w
+        if let k = w.withUTF8({ asciiKey($0) }) { return k }
         var lower = w.lowercased()
         while let last = lower.unicodeScalars.last, !Tokenizer.isWordScalar(last) { lower.unicodeScalars.removeLast() }
         if lower.hasSuffix("'s") || lower.hasSuffix("’s") { lower.removeLast(2) }
         return String(String.UnicodeScalarView(lower.unicodeScalars.filter { Tokenizer.isWordScalar($0) }))
+    }
+
+    /// `key` of an ASCII word (nil when the word has other bytes).
+    @inline(__always)
+    static func asciiKey(_ u: UnsafeBufferPointer<UInt8>) -> String? {
+        @inline(__always) func isWord(_ b: UInt8) -> Bool {
+            (b >= 0x61 && b <= 0x7A) || (b >= 0x41 && b <= 0x5A) || (b >= 0x30 && b <= 0x39)
+        }
+        for b in u where b >= 0x80 { return nil }
+        var end = u.count
+        while end > 0 && !isWord(u[end - 1]) { end -= 1 }
+        if end >= 2 && u[end - 1] | 0x20 == 0x73 && u[end - 2] == 0x27 { end -= 2 }   // possessive 's
+        return String(unsafeUninitializedCapacity: end) { out in
+            var n = 0
+            for i in 0..<end where isWord(u[i]) {
+                let b = u[i]
+                out[n] = b >= 0x41 && b <= 0x5A ? b + 32 : b
+                n += 1
+            }
+            return n
+        }
     }
 
     /// The keys of the parts of a headline word split at punctuation: `1-Musk’s` → `1`, `musk`.
@@ -90,32 +140,49 @@ struct WordDiff {
         w.split(whereSeparator: { $0 == "-" || $0 == "–" || $0 == "—" || $0 == "/" || $0 == ":" }).map(key).filter { !$0.isEmpty }
     }
 
-    /// The 3-word sequences (of non-empty keys) of `words`, as a set; words themselves when fewer than 3.
-    static func trigrams(_ keys: [String]) -> Set<String> {
-        let k = keys.filter { !$0.isEmpty }
-        guard k.count >= 3 else { return Set(k) }
-        var out = Set<String>()
+    /// Three consecutive non-empty keys (as `WordKeys` ids), or one key alone (`b`, `c` = -2)
+    /// for a text with fewer than 3.
+    struct Trigram: Hashable {
+        var a: Int32, b: Int32, c: Int32
+        static func single(_ a: Int32) -> Trigram { Trigram(a: a, b: -2, c: -2) }
+    }
+
+    /// The 3-word sequences of non-empty keys (`ids` from `WordKeys`, -1 for an empty key), as a
+    /// set; the keys themselves when fewer than 3.
+    static func trigrams(_ ids: [Int32]) -> Set<Trigram> {
+        let k = ids.filter { $0 >= 0 }
+        guard k.count >= 3 else { return Set(k.map(Trigram.single)) }
+        var out = Set<Trigram>()
         out.reserveCapacity(k.count)
-        for i in 0...(k.count - 3) { out.insert(k[i] + " " + k[i + 1] + " " + k[i + 2]) }
+        for i in 0...(k.count - 3) { out.insert(Trigram(a: k[i], b: k[i + 1], c: k[i + 2])) }
         return out
     }
 
-    init(copy: [Substring], canonicalTrigrams: Set<String>) {
-        words = copy
-        let keys = copy.map(WordDiff.key)
-        let positions = keys.indices.filter { !keys[$0].isEmpty }
-        var added = [Bool](repeating: false, count: copy.count)
+    /// Which words are added: not in any 3-word sequence of non-empty keys that the canonical has.
+    static func added(ids: [Int32], canonicalTrigrams: Set<Trigram>) -> [Bool] {
+        let positions = ids.indices.filter { ids[$0] >= 0 }
+        var added = [Bool](repeating: false, count: ids.count)
         if positions.count < 3 {
-            for p in positions where !canonicalTrigrams.contains(keys[p]) { added[p] = true }
+            for p in positions where !canonicalTrigrams.contains(.single(ids[p])) { added[p] = true }
         } else {
             var covered = [Bool](repeating: false, count: positions.count)
             for i in 0...(positions.count - 3) {
-                let t = keys[positions[i]] + " " + keys[positions[i + 1]] + " " + keys[positions[i + 2]]
+                let t = Trigram(a: ids[positions[i]], b: ids[positions[i + 1]], c: ids[positions[i + 2]])
                 if canonicalTrigrams.contains(t) { covered[i] = true; covered[i + 1] = true; covered[i + 2] = true }
             }
             for (i, p) in positions.enumerated() where !covered[i] { added[p] = true }
         }
-        self.added = added
+        return added
+    }
+
+    static func addedCount(ids: [Int32], canonicalTrigrams: Set<Trigram>) -> Int {
+        added(ids: ids, canonicalTrigrams: canonicalTrigrams).reduce(0) { $0 + ($1 ? 1 : 0) }
+    }
+
+    /// `copy`'s words with their key ids (from the same `WordKeys` as the canonical's trigrams).
+    init(copy: [Substring], ids: [Int32], canonicalTrigrams: Set<Trigram>) {
+        words = copy
+        added = WordDiff.added(ids: ids, canonicalTrigrams: canonicalTrigrams)
         addedCount = added.reduce(0) { $0 + ($1 ? 1 : 0) }
     }
 
@@ -158,6 +225,6 @@ struct WordDiff {
             i += 1
         }
         if inMark { out += "</mark>" }
-        return out.trimmingCharacters(in: .whitespaces)
+        return HTML.trimmingWhitespace(out)
     }
 }

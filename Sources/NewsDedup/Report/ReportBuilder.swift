@@ -11,10 +11,27 @@ import LinearAlgebra
 ///
 /// Pure: the same state and manifest give the same bytes (only the manifest's timings and
 /// timestamps vary between runs).
+///
+/// Its cost does not grow with the corpus beyond the caps, except for a few linear passes
+/// (counting, hashing article ids for the map's sample). It reads the texts of the articles it
+/// shows with what changed (`textsNeeded`): from `texts` when given, else through
+/// `Corpus.text(of:)`.
 public enum ReportBuilder {
-    public static func html(state: PipelineState, manifest: RunManifest) -> String {
-        var page = ReportPage(state: state, manifest: manifest)
+    public static func html(state: PipelineState, manifest: RunManifest, texts: [Int: String] = [:]) -> String {
+        var page = ReportPage(state: state, manifest: manifest, texts: texts)
         return page.render()
+    }
+
+    /// The articles whose text the page shows (canonicals and the listed copies of the listed
+    /// duplicate groups), so a caller that reads them anyway can hand them over.
+    public static func textsNeeded(state: PipelineState, caps: ReportConfiguration) -> Set<Int> {
+        var needed = Set<Int>()
+        for gi in ReportPage.shownGroups(state.duplicates.groups, caps: caps) {
+            let g = state.duplicates.groups[gi]
+            needed.insert(g.canonical)
+            for m in g.members.lazy.filter({ $0 != g.canonical }).prefix(caps.copies) { needed.insert(m) }
+        }
+        return needed
     }
 
     /// The `id` attributes of the page's sections, in order, with their headings. The browser
@@ -37,13 +54,16 @@ struct ReportPage {
     let manifest: RunManifest
     let caps: ReportConfiguration
     let articles: [Article]
+    /// Texts read already (by article index); the others are read with `Corpus.text(of:)`.
+    let texts: [Int: String]
     /// Multi-article stories (indices into `state.stories.clusters`), largest first.
     let multi: [Int]
     var out = ""
 
-    init(state: PipelineState, manifest: RunManifest) {
+    init(state: PipelineState, manifest: RunManifest, texts: [Int: String] = [:]) {
         self.state = state
         self.manifest = manifest
+        self.texts = texts
         caps = manifest.configuration.report
         articles = state.corpus.articles
         multi = state.stories.clusters.indices.filter { state.stories.clusters[$0].members.count > 1 }
@@ -279,24 +299,48 @@ struct ReportPage {
             + "(earliest, then longest) and every copy with its scores against it and what changed: the headline, the length, "
             + "the words of the canonical it lacks (trimmed or reworded) and the words it adds (<mark>highlighted</mark>; "
             + "long stretches in common are folded).</p>\n"
-        // Largest first; ties keep the groups' order (canonical order of their canonicals).
-        let order = groups.indices.sorted { groups[$0].members.count != groups[$1].members.count
-            ? groups[$0].members.count > groups[$1].members.count : $0 < $1 }
-        let shown = order.prefix(caps.duplicateGroups)
+        let shown = Self.shownGroups(groups, caps: caps)
         if shown.count < groups.count {
             note("Showing the \(HTML.count(shown.count)) largest of \(HTML.plural(groups.count, "duplicate group")) (report.duplicateGroups); all are in <code>duplicates.json</code>.")
         }
         if groups.isEmpty { out += "<p class=\"muted\">No wire copies were found.</p>\n" }
         out += "<div class=\"list\" data-list>\n"
-        for gi in shown { group(groups[gi]) }
+        // Groups are rendered in parallel chunks, joined in order.
+        let page = self
+        out += Parallel.mapChunks(shown.count, chunks: ResultsBuilder.chunkCount(shown.count)) { r in
+            r.map { page.group(groups[shown[$0]]) }.joined()
+        }.joined()
         out += "</div>\n</section>\n"
     }
 
-    mutating func group(_ g: DuplicateGroup) {
+    /// The groups listed: the largest first, ties in the groups' order (canonical order of their
+    /// canonicals), at most `caps.duplicateGroups`.
+    static func shownGroups(_ groups: [DuplicateGroup], caps: ReportConfiguration) -> [Int] {
+        let cap = max(0, caps.duplicateGroups)
+        // Sizes are small integers: a counting pass finds the smallest size listed, then one
+        // stable pass takes the groups in order (no full sort of every group).
+        var bySize: [Int: Int] = [:]
+        for g in groups { bySize[g.members.count, default: 0] += 1 }
+        var threshold = Int.max, taken = 0
+        for size in bySize.keys.sorted(by: >) where taken < cap {
+            threshold = size
+            taken += bySize[size]!
+        }
+        let candidates = groups.indices.filter { groups[$0].members.count >= threshold }
+        return Array(candidates.sorted { groups[$0].members.count != groups[$1].members.count
+            ? groups[$0].members.count > groups[$1].members.count : $0 < $1 }.prefix(cap))
+    }
+
+    func text(_ i: Int) -> String { texts[i] ?? state.corpus.text(of: i) }
+
+    func group(_ g: DuplicateGroup) -> String {
+        var out = ""
         let a = articles
         let canonical = a[g.canonical]
-        let canonWords = WordDiff.words(state.corpus.text(of: g.canonical))
-        let canonTrigrams = WordDiff.trigrams(canonWords.map(WordDiff.key))
+        var keys = WordKeys()
+        let canonWords = WordDiff.words(text(g.canonical))
+        let canonIDs = keys.ids(canonWords)
+        let canonTrigrams = WordDiff.trigrams(canonIDs)
         let canonTitleKeys = WordDiff.words(canonical.title).flatMap(WordDiff.parts)
         let canonTitleSet = Set(canonTitleKeys)
         out += "<details class=\"item\" id=\"\(HTML.escape(g.id))\"><summary><span class=\"badge\">\(HTML.count(g.members.count))</span>"
@@ -307,8 +351,9 @@ struct ReportPage {
         let copies = zip(g.members, g.evidence).filter { $0.0 != g.canonical }
         for (m, e) in copies.prefix(caps.copies) {
             let x = a[m]
-            let words = WordDiff.words(state.corpus.text(of: m))
-            let diff = WordDiff(copy: words, canonicalTrigrams: canonTrigrams)
+            let words = WordDiff.words(text(m))
+            let ids = keys.ids(words)
+            let diff = WordDiff(copy: words, ids: ids, canonicalTrigrams: canonTrigrams)
             let titleKeys = WordDiff.words(x.title).flatMap(WordDiff.parts)
             let sameHeadline = titleKeys == canonTitleKeys
             out += "<div class=\"copy\">\n<div class=\"copy-h\"><span class=\"t\">"
@@ -328,7 +373,7 @@ struct ReportPage {
             out += sameHeadline ? "<li><span class=\"tag ok\">same headline</span></li>"
                 : "<li><span class=\"tag chg\">headline changed</span></li>"
             // Words of the canonical the copy does not have: what was trimmed (or reworded).
-            let dropped = WordDiff(copy: canonWords, canonicalTrigrams: WordDiff.trigrams(words.map(WordDiff.key))).addedCount
+            let dropped = WordDiff.addedCount(ids: canonIDs, canonicalTrigrams: WordDiff.trigrams(ids))
             let ratio = canonWords.isEmpty ? 1 : Double(words.count) / Double(canonWords.count)
             out += "<li><span class=\"tag \(ratio < 0.95 ? "chg" : "ok")\">\(HTML.percent(ratio)) of the length</span> "
                 + "<span class=\"small muted\">\(HTML.count(words.count)) vs \(HTML.plural(canonWords.count, "word"))</span></li>"
@@ -343,6 +388,7 @@ struct ReportPage {
             out += "<p class=\"note\">Showing \(HTML.count(caps.copies)) of \(HTML.plural(copies.count, "copy", "copies")) (report.copies); all are in <code>duplicates.json</code>.</p>\n"
         }
         out += "</div></details>\n"
+        return out
     }
 
     // MARK: - Topics
@@ -413,10 +459,8 @@ struct ReportPage {
                     chosen.append(m); taken.insert(m)
                 }
             }
-            let rest = articles.indices.filter { !taken.contains($0) }
-                .map { (ShingleHash.mix(ShingleHash.fnv1a(articles[$0].id.utf8)), $0) }
-                .sorted { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
-            for (_, i) in rest.prefix(cap - chosen.count) { chosen.append(i); taken.insert(i) }
+            let rest = Self.smallestHashes(articles, count: cap - chosen.count, excluding: taken)
+            for i in rest { chosen.append(i); taken.insert(i) }
         }
         chosen.sort()
 
@@ -473,6 +517,40 @@ struct ReportPage {
             out += "</ol>"
         }
         out += "</div>\n</section>\n"
+    }
+
+    /// The `count` articles not in `excluding` with the smallest hash of their id (ties by
+    /// index), in that order: a bounded max-heap, so memory and sorting stay within the cap.
+    static func smallestHashes(_ articles: [Article], count k: Int, excluding: Set<Int>) -> [Int] {
+        guard k > 0 else { return [] }
+        typealias Entry = (hash: UInt64, index: Int)
+        func after(_ a: Entry, _ b: Entry) -> Bool { a.hash != b.hash ? a.hash > b.hash : a.index > b.index }
+        var heap: [Entry] = []   // max-heap: heap[0] is the largest kept
+        heap.reserveCapacity(k)
+        for i in articles.indices where !excluding.contains(i) {
+            let e = (hash: ShingleHash.mix(ShingleHash.fnv1a(articles[i].id.utf8)), index: i)
+            if heap.count < k {
+                heap.append(e)
+                var c = heap.count - 1
+                while c > 0 {
+                    let p = (c - 1) / 2
+                    if after(heap[c], heap[p]) { heap.swapAt(c, p); c = p } else { break }
+                }
+            } else if after(heap[0], e) {
+                heap[0] = e
+                var p = 0
+                while true {
+                    let l = 2 * p + 1, r = l + 1
+                    var m = p
+                    if l < heap.count && after(heap[l], heap[m]) { m = l }
+                    if r < heap.count && after(heap[r], heap[m]) { m = r }
+                    if m == p { break }
+                    heap.swapAt(p, m)
+                    p = m
+                }
+            }
+        }
+        return heap.sorted { after($1, $0) }.map(\.index)
     }
 
     // MARK: - Style and script

@@ -2,53 +2,114 @@ import Foundation
 import LinearAlgebra
 
 /// Turns the pipeline's state into the JSON documents (rounded, sorted, stable).
+///
+/// Two ways to the same bytes: `duplicates`, `clusters` and `topics` build the schema values
+/// (for tests and callers that want them), `writeDuplicates`, `writeClusters` and `writeTopics`
+/// stream them to a file window by window, each window's elements built and serialized in
+/// parallel chunks and written in order, so memory stays bounded at any corpus size.
 enum ResultsBuilder {
     /// Rounds to 6 decimals so that last-bit differences between BLAS builds or thread
     /// counts rarely change the bytes written (a value that lands on a rounding boundary can still
     /// differ in the last digit between BLAS builds; thread counts never change it).
     static func r6(_ x: Double) -> Double { (x * 1e6).rounded() / 1e6 }
 
-    static func duplicates(_ s: PipelineState) -> DuplicatesFile {
+    /// Elements per streamed window, counted in articles (members); bounds the bytes held at once.
+    static let windowArticles = 32_768
+
+    // MARK: duplicates.json
+
+    /// One group, reading each member's text once through `text` (the shared passages need them).
+    static func group(_ s: PipelineState, _ g: DuplicateGroup, text: (Int) -> String) -> DuplicatesFile.Group {
         let a = s.corpus.articles
-        let all = s.duplicates.groups
-        let groups = Parallel.mapChunks(all.count) { range in all[range].map { g -> DuplicatesFile.Group in
-            let canonical = a[g.canonical]
-            let canonicalText = s.corpus.text(of: g.canonical)
-            let members = zip(g.members, g.evidence).map { (m, e) -> DuplicatesFile.Member in
-                DuplicatesFile.Member(
-                    id: a[m].id, title: a[m].title, source: a[m].source, date: a[m].date?.iso,
-                    role: m == g.canonical ? "canonical" : "copy", similarity: r6(e.cosine),
-                    jaccard: r6(e.jaccard), containment: r6(e.containment), sharedShingles: e.shared,
-                    sharedPassage: m == g.canonical ? "" : SharedPassage.longest(s.corpus.text(of: m), canonicalText))
-            }
-            return .init(id: g.id, canonical: canonical.id, size: g.members.count, members: members)
-        } }.flatMap { $0 }
-        return DuplicatesFile(articles: a.count, groups: groups)
+        let canonical = SharedPassage.Indexed(SharedPassage.Words(text(g.canonical)))
+        let members = zip(g.members, g.evidence).map { (m, e) -> DuplicatesFile.Member in
+            let x = a[m]
+            let passage = m == g.canonical ? "" : SharedPassage.longest(SharedPassage.Words(text(m)), in: canonical)
+            return DuplicatesFile.Member(
+                id: x.id, title: x.title, source: x.source, date: x.date?.iso,
+                role: m == g.canonical ? "canonical" : "copy", similarity: r6(e.cosine),
+                jaccard: r6(e.jaccard), containment: r6(e.containment), sharedShingles: e.shared,
+                sharedPassage: passage)
+        }
+        return .init(id: g.id, canonical: a[g.canonical].id, size: g.members.count, members: members)
     }
 
-    static func clustersData(_ s: PipelineState) throws -> Data {
-        try ResultsWriter.encode(clusters(s))
+    static func duplicates(_ s: PipelineState) -> DuplicatesFile {
+        let all = s.duplicates.groups
+        let groups = Parallel.mapChunks(all.count) { range in
+            all[range].map { group(s, $0, text: s.corpus.text(of:)) }
+        }.flatMap { $0 }
+        return DuplicatesFile(articles: s.corpus.articles.count, groups: groups)
+    }
+
+    /// Streams `duplicates.json` to `file`. Returns the texts of the articles in `keep` (read
+    /// once here for the shared passages, kept for the report).
+    static func writeDuplicates(_ s: PipelineState, to file: ResultsFile, keepingTextsOf keep: Set<Int> = [],
+                                window: Int = windowArticles) throws -> [Int: String] {
+        let groups = s.duplicates.groups
+        var t = JSONText()
+        DuplicatesFile.writeHead(articles: s.corpus.articles.count, to: &t)
+        let kept = try stream(groups.count, weight: { groups[$0].members.count }, window: window,
+                              depth: DuplicatesFile.groupDepth, into: &t, file: file) { range, part -> [(Int, String)] in
+            var kept: [(Int, String)] = []
+            for gi in range {
+                let g = group(s, groups[gi]) { i in
+                    let text = s.corpus.text(of: i)
+                    if keep.contains(i) { kept.append((i, text)) }
+                    return text
+                }
+                try g.write(to: &part)
+            }
+            return kept
+        }
+        DuplicatesFile.writeTail(to: &t)
+        try t.drain(to: file)
+        return Dictionary(kept.joined(), uniquingKeysWith: { first, _ in first })
+    }
+
+    // MARK: clusters.json
+
+    static func cluster(_ s: PipelineState, _ c: StoryCluster) -> ClustersFile.Cluster {
+        let a = s.corpus.articles
+        let groups = s.duplicates.groups
+        let dates = c.members.compactMap { a[$0].date }
+        let members = zip(c.members, c.similarity).map { (m, sim) -> ClustersFile.Member in
+            let x = a[m]
+            let g = s.duplicates.groupOfArticle[m]
+            return .init(id: x.id, title: x.title, source: x.source, date: x.date?.iso,
+                         similarity: r6(sim), duplicateGroup: g >= 0 ? groups[Int(g)].id : nil)
+        }
+        let sources: [String]
+        if c.members.count == 1 {
+            sources = a[c.members[0]].source.map { [$0] } ?? []
+        } else {
+            sources = Array(Set(c.members.compactMap { a[$0].source })).sorted()
+        }
+        return .init(
+            id: c.id, headline: a[c.headline].title, headlineID: a[c.headline].id, size: c.members.count,
+            sources: sources, firstDate: dates.min()?.iso, lastDate: dates.max()?.iso,
+            topTerms: c.topTerms.map { .init(term: $0.term, weight: r6($0.weight)) },
+            duplicateGroups: c.duplicateGroups.map { groups[$0].id }.sorted(),
+            members: members)
     }
 
     static func clusters(_ s: PipelineState) -> ClustersFile {
-        let a = s.corpus.articles
-        let clusters = s.stories.clusters.map { c -> ClustersFile.Cluster in
-            let dates = c.members.compactMap { a[$0].date }
-            let members = zip(c.members, c.similarity).map { (m, sim) -> ClustersFile.Member in
-                let g = s.duplicates.groupOfArticle[m]
-                return .init(id: a[m].id, title: a[m].title, source: a[m].source, date: a[m].date?.iso,
-                             similarity: r6(sim), duplicateGroup: g >= 0 ? s.duplicates.groups[Int(g)].id : nil)
-            }
-            return .init(
-                id: c.id, headline: a[c.headline].title, headlineID: a[c.headline].id, size: c.members.count,
-                sources: Array(Set(c.members.compactMap { a[$0].source })).sorted(),
-                firstDate: dates.min()?.iso, lastDate: dates.max()?.iso,
-                topTerms: c.topTerms.map { .init(term: $0.term, weight: r6($0.weight)) },
-                duplicateGroups: c.duplicateGroups.map { s.duplicates.groups[$0].id }.sorted(),
-                members: members)
-        }
-        return ClustersFile(articles: a.count, clusters: clusters)
+        ClustersFile(articles: s.corpus.articles.count, clusters: s.stories.clusters.map { cluster(s, $0) })
     }
+
+    static func writeClusters(_ s: PipelineState, to file: ResultsFile, window: Int = windowArticles) throws {
+        let clusters = s.stories.clusters
+        var t = JSONText()
+        ClustersFile.writeHead(articles: s.corpus.articles.count, to: &t)
+        _ = try stream(clusters.count, weight: { clusters[$0].members.count }, window: window,
+                       depth: ClustersFile.clusterDepth, into: &t, file: file) { range, part in
+            for ci in range { try cluster(s, clusters[ci]).write(to: &part) }
+        }
+        ClustersFile.writeTail(to: &t)
+        try t.drain(to: file)
+    }
+
+    // MARK: topics.json
 
     static func topics(_ s: PipelineState) -> TopicsFile {
         let a = s.corpus.articles
@@ -66,5 +127,52 @@ enum ResultsBuilder {
                   })
         }
         return TopicsFile(articles: a.count, terms: s.terms.vocabulary.count, totalVariance: r6(t.totalVariance), topics: topics)
+    }
+
+    static func writeTopics(_ s: PipelineState, to file: ResultsFile) throws {
+        var t = JSONText()
+        try topics(s).write(to: &t)
+        t.newline()
+        try t.drain(to: file)
+    }
+
+    // MARK: Streaming
+
+    /// About 4 chunks per thread for `n` elements, none of them empty (`Parallel.mapChunks`
+    /// runs serially with lower bounds past `n` when a chunk count leaves the last ones empty).
+    static func chunkCount(_ n: Int) -> Int {
+        let wanted = max(1, min(n, 4 * max(1, Parallel.threads)))
+        let size = (n + wanted - 1) / wanted
+        return size == 0 ? 1 : (n + size - 1) / size
+    }
+
+    /// Writes elements `0..<count` into the innermost open array of `t` (nested `depth` deep):
+    /// window by window (about `window` of `weight` each), each window split in chunks
+    /// that `build` serializes in parallel, appended in order and written to `file`.
+    /// Returns what `build` returned for each chunk, in order.
+    static func stream<Extra>(_ count: Int, weight: (Int) -> Int, window: Int, depth: Int, into t: inout JSONText, file: ResultsFile,
+                              build: (Range<Int>, inout JSONText) throws -> Extra) throws -> [Extra] {
+        var extras: [Extra] = []
+        var lo = 0
+        while lo < count {
+            var hi = lo, w = 0
+            while hi < count && (hi == lo || w + weight(hi) <= window) { w += weight(hi); hi += 1 }
+            let base = lo
+            let n = hi - lo
+            let parts = Parallel.mapChunks(n, chunks: chunkCount(n)) { r -> Result<(JSONText, Extra), Error> in
+                let range = (base + r.lowerBound)..<(base + r.upperBound)
+                var part = JSONText(arrayElementsAtDepth: depth, continuing: range.lowerBound > 0,
+                                    capacity: range.isEmpty ? 0 : 1 << 16)
+                return Result { let e = try build(range, &part); return (part, e) }
+            }
+            for p in parts {
+                let (part, extra) = try p.get()
+                t.append(part: part, elements: !part.isEmpty)
+                extras.append(extra)
+            }
+            try t.drain(to: file)
+            lo = hi
+        }
+        return extras
     }
 }

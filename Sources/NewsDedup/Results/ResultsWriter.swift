@@ -1,7 +1,7 @@
 import Foundation
 
 /// Errors writing results.
-public enum ResultsError: Error, CustomStringConvertible {
+public enum ResultsError: LocalizedError, CustomStringConvertible {
     case cannotWrite(path: String, reason: String)
 
     public var description: String {
@@ -9,6 +9,8 @@ public enum ResultsError: Error, CustomStringConvertible {
         case let .cannotWrite(path, reason): return "cannot write \(path): \(reason)"
         }
     }
+
+    public var errorDescription: String? { description }
 }
 
 /// Writes a results folder atomically: every file goes into a temporary sibling folder
@@ -33,6 +35,13 @@ public struct ResultsWriter {
 
     /// Writes `files` (name -> bytes) then `manifest.json`, and swaps the folder into place.
     public func write(files: [(String, Data)], manifest: () throws -> Data) throws {
+        try write(streaming: files.map { (name, data) in (name, { try $0.write(data) }) }, manifest: manifest)
+    }
+
+    /// Writes each file of `streaming` by calling its producer with the open file (in order;
+    /// a producer streams its bytes instead of handing over the whole file), then `manifest.json`,
+    /// and swaps the folder into place.
+    public func write(streaming files: [(String, (ResultsFile) throws -> Void)], manifest: () throws -> Data) throws {
         let fm = FileManager.default
         let out = URL(fileURLWithPath: output).standardizedFileURL
         let parent = out.deletingLastPathComponent()
@@ -43,8 +52,10 @@ public struct ResultsWriter {
             try fm.createDirectory(at: parent, withIntermediateDirectories: true)
             if fm.fileExists(atPath: tmp.path) { try fm.removeItem(at: tmp) }
             try fm.createDirectory(at: tmp, withIntermediateDirectories: true)
-            for (name, data) in files {
-                try data.write(to: tmp.appendingPathComponent(name), options: .atomic)
+            for (name, produce) in files {
+                let file = try ResultsFile(path: tmp.appendingPathComponent(name).path)
+                try produce(file)
+                try file.close()
             }
             try manifest().write(to: tmp.appendingPathComponent("manifest.json"), options: .atomic)
             if fm.fileExists(atPath: out.path) {

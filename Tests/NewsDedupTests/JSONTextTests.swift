@@ -1,0 +1,264 @@
+import Foundation
+import XCTest
+import LinearAlgebra
+@testable import NewsDedup
+
+/// The streamed results (`JSONText`, `ResultsBuilder.write*`) against `JSONEncoder`, byte for
+/// byte, and the fast word splitting, shared passages and report keys against the plain
+/// `String` implementations they replace.
+final class JSONTextTests: XCTestCase {
+    nonisolated(unsafe) private static var demoState: PipelineState?
+
+    /// The demo corpus (`Corpus/`) computed once for the tests of this class.
+    private func demo() throws -> PipelineState {
+        if let s = Self.demoState { return s }
+        var stages: [RunManifest.Stage] = []
+        let before = Parallel.threads
+        defer { Parallel.threads = before }
+        let s = try Pipeline(configuration: Configuration())
+            .compute(inputs: [TestSupport.repositoryRoot.appendingPathComponent("Corpus").path], stages: &stages)
+        Self.demoState = s
+        return s
+    }
+
+    /// What `produce` streams into a file, read back.
+    private func streamed(_ label: String, _ produce: (ResultsFile) throws -> Void) throws -> Data {
+        let url = try TestSupport.temporaryFolder(for: self, label).appendingPathComponent("out.json")
+        let file = try ResultsFile(path: url.path)
+        try produce(file)
+        try file.close()
+        return try Data(contentsOf: url)
+    }
+
+    private func assertSameBytes(_ a: Data, _ b: Data, _ what: String, file: StaticString = #filePath, line: UInt = #line) {
+        if a == b { return }
+        let x = [UInt8](a), y = [UInt8](b)
+        let i = (0..<min(x.count, y.count)).first { x[$0] != y[$0] } ?? min(x.count, y.count)
+        let context = { (z: [UInt8]) in String(decoding: z[max(0, i - 80)..<min(z.count, i + 80)], as: UTF8.self) }
+        XCTFail("\(what): bytes differ at \(i) (\(x.count) vs \(y.count) bytes)\n--- streamed\n\(context(x))\n--- JSONEncoder\n\(context(y))",
+                file: file, line: line)
+    }
+
+    func testDemoResultsStreamAsJSONEncoderWritesThem() throws {
+        let s = try demo()
+        XCTAssertFalse(s.duplicates.groups.isEmpty)
+        XCTAssertGreaterThan(s.stories.clusters.count, 1)
+        let dupes = try ResultsWriter.encode(ResultsBuilder.duplicates(s))
+        let clusters = try ResultsWriter.encode(ResultsBuilder.clusters(s))
+        let topics = try ResultsWriter.encode(ResultsBuilder.topics(s))
+        // Default windows (one window here), then windows of a few articles (many windows and
+        // parts, some empty), then one element per window.
+        for window in [ResultsBuilder.windowArticles, 7, 1] {
+            let before = Parallel.threads
+            defer { Parallel.threads = before }
+            for threads in [1, 3] {
+                Parallel.threads = threads
+                assertSameBytes(try streamed("d\(window)-\(threads)") { _ = try ResultsBuilder.writeDuplicates(s, to: $0, window: window) },
+                                dupes, "duplicates.json, window \(window), \(threads) threads")
+                assertSameBytes(try streamed("c\(window)-\(threads)") { try ResultsBuilder.writeClusters(s, to: $0, window: window) },
+                                clusters, "clusters.json, window \(window), \(threads) threads")
+            }
+        }
+        assertSameBytes(try streamed("t") { try ResultsBuilder.writeTopics(s, to: $0) }, topics, "topics.json")
+    }
+
+    func testKeptTextsAreTheArticlesTexts() throws {
+        let s = try demo()
+        let want = ReportBuilder.textsNeeded(state: s, caps: ReportConfiguration())
+        XCTAssertFalse(want.isEmpty)
+        var texts: [Int: String] = [:]
+        _ = try streamed("k") { texts = try ResultsBuilder.writeDuplicates(s, to: $0, keepingTextsOf: want, window: 5) }
+        XCTAssertEqual(Set(texts.keys), want)
+        for (i, t) in texts { XCTAssertEqual(t, s.corpus.text(of: i)) }
+    }
+
+    /// Unicode, quotes, backslashes, every control character, slashes, empty arrays, nil
+    /// optionals, and doubles whose text form varies.
+    func testEdgeCasesEncodeAsJSONEncoderDoes() throws {
+        var controls = ""
+        for v in 0..<0x20 { controls.unicodeScalars.append(Unicode.Scalar(v)!) }
+        let strings = ["", "plain", "quote \" and backslash \\ and slash / and </script>", controls,
+                       "\u{7F}\u{80}\u{2028}\u{2029}\u{FEFF} é ß 😀 👩‍👩‍👧 e\u{301} \u{600}x", "tab\there\r\nline", "€100 & 'single'"]
+        let doubles: [Double] = [0.1, 1e-7, 1, -0.0, 0, -1, 0.5, 1e-6, 123456.789, 1e16, 1e22, 2.5e15, 0.30000000000000004,
+                                 5e-324, .greatestFiniteMagnitude, -123.456, 0.000123, 1e-5, 100, 999999.999999]
+        var members: [DuplicatesFile.Member] = []
+        for (i, s) in strings.enumerated() {
+            let d = doubles[i % doubles.count], e = doubles[(i * 7 + 3) % doubles.count]
+            members.append(.init(id: s, title: strings[(i + 1) % strings.count], source: i % 2 == 0 ? nil : s,
+                                 date: i % 3 == 0 ? nil : "2024-11-1\(i)", role: i == 0 ? "canonical" : "copy",
+                                 similarity: d, jaccard: e, containment: doubles[(i * 3) % doubles.count],
+                                 sharedShingles: i * 1000 - 3, sharedPassage: s))
+        }
+        let dupes = DuplicatesFile(articles: -1, groups: [
+            .init(id: "g/1", canonical: "a\"b", size: 0, members: []),
+            .init(id: "g2", canonical: controls, size: members.count, members: members),
+        ])
+        let clusters = ClustersFile(articles: 0, clusters: [
+            .init(id: "c1", headline: strings[2], headlineID: strings[4], size: 0, sources: [], firstDate: nil, lastDate: nil,
+                  topTerms: [], duplicateGroups: [], members: []),
+            .init(id: "c2", headline: "", headlineID: "", size: 2, sources: strings, firstDate: "2024-11-15", lastDate: nil,
+                  topTerms: doubles.map { .init(term: "t\($0)", weight: $0) }, duplicateGroups: ["g/1", ""],
+                  members: strings.enumerated().map { (i, s) in
+                      .init(id: s, title: s, source: i % 2 == 0 ? s : nil, date: i % 3 == 0 ? s : nil,
+                            similarity: doubles[i], duplicateGroup: i % 2 == 1 ? s : nil)
+                  }),
+        ])
+        let topics = TopicsFile(articles: 3, terms: 0, totalVariance: 1e-7, topics: [
+            .init(index: 0, singularValue: 0.1, explainedVarianceRatio: -0.0, positiveTerms: [], negativeTerms: [],
+                  articles: [], stories: []),
+            .init(index: 1, singularValue: 1, explainedVarianceRatio: 1e16,
+                  positiveTerms: strings.map { .init(term: $0, weight: 0.25) }, negativeTerms: [.init(term: "/", weight: -2)],
+                  articles: strings.map { .init(id: $0, title: $0, loading: 1e-7) }, stories: [.init(id: "", title: "", loading: 0)]),
+        ])
+        let emptyTopics = TopicsFile(articles: 0, terms: 0, totalVariance: 0, topics: [])
+        func text(_ write: (inout JSONText) throws -> Void) rethrows -> Data {
+            var t = JSONText()
+            try write(&t)
+            return Data(t.bytes)
+        }
+        let encoder = ResultsWriter.encoder()
+        assertSameBytes(try text { try dupes.write(to: &$0) }, try encoder.encode(dupes), "duplicates")
+        assertSameBytes(try text { try clusters.write(to: &$0) }, try encoder.encode(clusters), "clusters")
+        assertSameBytes(try text { try topics.write(to: &$0) }, try encoder.encode(topics), "topics")
+        assertSameBytes(try text { try emptyTopics.write(to: &$0) }, try encoder.encode(emptyTopics), "empty topics")
+        for d in doubles {
+            assertSameBytes(try text { try $0.double(d) }, try encoder.encode(d), "double \(d)")
+        }
+        // JSONEncoder refuses non-finite numbers; so does JSONText.
+        for bad in [Double.nan, .infinity, -.infinity] {
+            XCTAssertThrowsError(try encoder.encode([bad]))
+            XCTAssertThrowsError(try text { try $0.double(bad) })
+        }
+    }
+
+    // MARK: Words
+
+    /// A deterministic mix of words, punctuation, separators, and the scalars that make a space
+    /// or newline part of a larger `Character` (combining marks, prepended marks, CR LF).
+    private static func randomText(_ seed: UInt64, pieces: Int) -> String {
+        let alphabet = ["storm", "Mayor's", "COUNCIL", "vote.", "it’s", "(bridge)", "2024", "x-ray", "café", "Straße", "İstanbul",
+                        "ÉTÉ", "naïve", "e\u{301}", "\u{301}", "\u{600}", "\u{903}", "\u{200D}", "😀", "🇫🇷", "--", "'s", "\u{1680}",
+                        " ", " ", " ", " ", " ", "\n", "\n", "\t", "\r", "\r\n", "  ", " \n ", "\u{A0}", "ǅ", "Σ"]
+        var state = seed &* 0x9E37_79B9_7F4A_7C15 &+ 7
+        var out = ""
+        for _ in 0..<pieces {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            out += alphabet[Int((state >> 33) % UInt64(alphabet.count))]
+        }
+        return out
+    }
+
+    func testWordSplittingMatchesCharacterSplitting() {
+        for seed in 0..<600 as Range<UInt64> {
+            let text = Self.randomText(seed, pieces: Int(seed % 40) + 1)
+            XCTAssertEqual(TextWords.substrings(text, tabs: false), text.split(whereSeparator: { $0 == " " || $0 == "\n" }),
+                           "seed \(seed): \(text.debugDescription)")
+            XCTAssertEqual(TextWords.substrings(text, tabs: true),
+                           text.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" }), "seed \(seed)")
+        }
+        for text in ["", " ", "a", " a ", "a \u{301}b", "a\u{600} b", "a \u{903}", "a\r\nb", "a\n\u{301}b", "\u{600} ", " \u{301}"] {
+            XCTAssertEqual(TextWords.substrings(text, tabs: true),
+                           text.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" }), text.debugDescription)
+        }
+    }
+
+    /// The shared passage as it was computed before (`String.split` and a dictionary of positions).
+    private static func referenceLongest(_ a: String, _ b: String, maxWords: Int = 40) -> String {
+        func key(_ w: Substring) -> UInt64 {
+            var h = ShingleHash.offsetBasis
+            var any = false
+            for u in w.unicodeScalars where Tokenizer.isWordScalar(u) {
+                any = true
+                if u.value < 0x80 {
+                    let v = u.value >= 0x41 && u.value <= 0x5A ? u.value + 32 : u.value
+                    h = (h ^ UInt64(v)) &* ShingleHash.prime
+                } else {
+                    for l in u.properties.lowercaseMapping.unicodeScalars { h = (h ^ UInt64(l.value)) &* ShingleHash.prime }
+                }
+            }
+            return any ? h : 0
+        }
+        let wa = a.split(whereSeparator: { $0 == " " || $0 == "\n" })
+        let wb = b.split(whereSeparator: { $0 == " " || $0 == "\n" })
+        let ka = wa.map(key), kb = wb.map(key)
+        guard !ka.isEmpty, !kb.isEmpty else { return "" }
+        var positions: [UInt64: [Int32]] = [:]
+        for (j, k) in kb.enumerated() where k != 0 { positions[k, default: []].append(Int32(j)) }
+        var bestStart = 0, bestLength = 0
+        var i = 0
+        while i < ka.count {
+            var advance = 1
+            if ka[i] != 0, let js = positions[ka[i]] {
+                for j32 in js.prefix(64) {
+                    let j = Int(j32)
+                    if i > 0 && j > 0 && ka[i - 1] == kb[j - 1] { continue }
+                    var length = 0
+                    while i + length < ka.count && j + length < kb.count && ka[i + length] == kb[j + length] { length += 1 }
+                    if length > bestLength { bestLength = length; bestStart = i }
+                    advance = max(advance, length)
+                }
+            }
+            i += advance > 8 ? advance - 4 : 1
+        }
+        if bestLength == 0 { return "" }
+        let words = wa[bestStart..<(bestStart + min(bestLength, maxWords))]
+        return words.joined(separator: " ") + (bestLength > maxWords ? " ..." : "")
+    }
+
+    func testSharedPassageMatchesTheStringImplementation() {
+        var nonEmpty = 0
+        for seed in 0..<300 as Range<UInt64> {
+            let base = Self.randomText(seed, pieces: 150)
+            // A copy: a slice of the base with an edit and an appended tail.
+            let words = base.split(separator: " ", omittingEmptySubsequences: false)
+            let cut = words.count / 3
+            let copy = words[cut...].joined(separator: seed % 2 == 0 ? " " : "  ") + " EXTRA words here " + Self.randomText(seed + 1000, pieces: 20)
+            for (a, b) in [(copy, base), (base, copy), (base, Self.randomText(seed + 5000, pieces: 60))] {
+                let want = Self.referenceLongest(a, b)
+                XCTAssertEqual(SharedPassage.longest(a, b), want, "seed \(seed)")
+                XCTAssertEqual(SharedPassage.longest(a, b, maxWords: 3), Self.referenceLongest(a, b, maxWords: 3), "seed \(seed)")
+                if !want.isEmpty { nonEmpty += 1 }
+            }
+        }
+        XCTAssertGreaterThan(nonEmpty, 500)
+        // Repeated words: more than 64 positions of one key, long runs.
+        let repeated = Array(repeating: "the cat", count: 100).joined(separator: " ")
+        let other = "a " + Array(repeating: "the cat", count: 50).joined(separator: " ") + " sat"
+        XCTAssertEqual(SharedPassage.longest(other, repeated), Self.referenceLongest(other, repeated))
+        XCTAssertEqual(SharedPassage.longest(other, repeated), Array(repeating: "the cat", count: 20).joined(separator: " ") + " ...")
+    }
+
+    /// The report's word key as it was computed before (String operations only).
+    private static func referenceKey(_ w: Substring) -> String {
+        var lower = w.lowercased()
+        while let last = lower.unicodeScalars.last, !Tokenizer.isWordScalar(last) { lower.unicodeScalars.removeLast() }
+        if lower.hasSuffix("'s") || lower.hasSuffix("’s") { lower.removeLast(2) }
+        return String(String.UnicodeScalarView(lower.unicodeScalars.filter { Tokenizer.isWordScalar($0) }))
+    }
+
+    func testReportWordKeysMatchTheStringImplementation() {
+        var checked = 0
+        for seed in 0..<200 as Range<UInt64> {
+            for w in WordDiff.words(Self.randomText(seed, pieces: 30)) + ["Trump's", "TRUMP'S", "it's.", "'s", "s", "'", "O'Neil's,", "x''s"] {
+                XCTAssertEqual(WordDiff.key(w), Self.referenceKey(w), w.debugDescription)
+                checked += 1
+            }
+        }
+        XCTAssertGreaterThan(checked, 1000)
+        XCTAssertEqual(WordDiff.key("Trump’s"), "trump")
+        XCTAssertEqual(HTML.trimmingWhitespace(" \t a b \u{1680}"), "a b")
+        XCTAssertEqual(HTML.trimmingWhitespace("\u{A0}x<mark>y</mark> "), "\u{A0}x<mark>y</mark>".trimmingCharacters(in: .whitespaces))
+    }
+
+    func testReportIsTheSameWithHandedOverTexts() throws {
+        let s = try demo()
+        let pipeline = Pipeline(configuration: Configuration())
+        let manifest = pipeline.makeManifest(inputs: ["Corpus"], state: s, stages: [], started: Date(timeIntervalSince1970: 0),
+                                             outputs: ["report.html"])
+        var texts: [Int: String] = [:]
+        for i in ReportBuilder.textsNeeded(state: s, caps: manifest.configuration.report) { texts[i] = s.corpus.text(of: i) }
+        let page = ReportBuilder.html(state: s, manifest: manifest)
+        XCTAssertEqual(ReportBuilder.html(state: s, manifest: manifest, texts: texts), page)
+        XCTAssertTrue(page.contains("<mark>"))
+    }
+}

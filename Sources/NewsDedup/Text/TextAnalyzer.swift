@@ -150,6 +150,7 @@ public struct TextAnalyzer: Sendable {
         let weight = Float(titleWeight)
         let counted = chunkList.withUnsafeMutableBufferPointer { buffer -> [CountedChunk] in
             let shared = SharedMutableBuffer(buffer)
+            if buffer.isEmpty { return [] }
             return Parallel.mapChunks(buffer.count, chunks: buffer.count) { range -> CountedChunk in
                 let c = range.lowerBound
                 let result = countChunk(shared[c], boilerplate: filter, size: k, titleWeight: weight)

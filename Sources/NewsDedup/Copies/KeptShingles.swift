@@ -176,6 +176,20 @@ public struct KeptShingles: Sendable {
         return (perRound.flatMap(\.0), perRound.flatMap(\.1))
     }
 
+    static func radixPass(_ src: UnsafeMutableBufferPointer<UInt64>, _ dst: UnsafeMutableBufferPointer<UInt64>,
+                          shift s: UInt64, mask: UInt64, buckets: Int) {
+        var counts = [Int](repeating: 0, count: buckets + 1)
+        counts.withUnsafeMutableBufferPointer { c in
+            for v in src { c[Int((v >> s) & mask) + 1] += 1 }
+            for b in 0..<buckets { c[b + 1] += c[b] }
+            for v in src {
+                let b = Int((v >> s) & mask)
+                dst[c[b]] = v
+                c[b] += 1
+            }
+        }
+    }
+
     /// Stable LSD radix sort of packed (key << 32 | payload) values by the low `bits` bits of
     /// the key (the rest of the key is equal across the array).
     static func radixSortByKey(_ a: inout [UInt64], bits: Int) {
@@ -188,20 +202,13 @@ public struct KeptShingles: Sendable {
             let width = min(digitBits, 32 + bits - shift)
             let buckets = 1 << width
             let mask = UInt64(buckets - 1)
-            var counts = [Int](repeating: 0, count: buckets + 1)
             let s = UInt64(shift)
-            func pass(_ src: UnsafeMutableBufferPointer<UInt64>, _ dst: UnsafeMutableBufferPointer<UInt64>) {
-                for v in src { counts[Int((v >> s) & mask) + 1] += 1 }
-                for b in 0..<buckets { counts[b + 1] += counts[b] }
-                for v in src {
-                    let b = Int((v >> s) & mask)
-                    dst[counts[b]] = v
-                    counts[b] += 1
-                }
-            }
+            // A plain static function (no captured variables, so no boxed state or dynamic
+            // exclusivity checks in the per-element loops).
             a.withUnsafeMutableBufferPointer { x in
                 scratch.withUnsafeMutableBufferPointer { y in
-                    if inScratch { pass(y, x) } else { pass(x, y) }
+                    if inScratch { radixPass(y, x, shift: s, mask: mask, buckets: buckets) }
+                    else { radixPass(x, y, shift: s, mask: mask, buckets: buckets) }
                 }
             }
             inScratch.toggle()

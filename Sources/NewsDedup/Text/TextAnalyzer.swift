@@ -193,7 +193,7 @@ public struct TextAnalyzer: Sendable {
         return out
     }
 
-    private struct CountedChunk {
+    struct CountedChunk {
         var localTerms: [String] = []
         var termEnd: [Int] = []
         var termIDs: [Int32] = []
@@ -201,35 +201,19 @@ public struct TextAnalyzer: Sendable {
     }
 
     private func countChunk(_ chunk: TokenChunk, boilerplate: ShingleFilter, size k: Int, titleWeight: Float) -> CountedChunk {
-        var out = CountedChunk()
-        let vocabulary = chunk.vocabulary
-        var termOf = [Int32](repeating: -1, count: vocabulary.count)   // vocabulary id -> local term
-        var counts: [Float] = []
-        var touched: [Int32] = []
+        var counter = TermCounter(vocabulary: chunk.vocabulary)
         var masked: [Bool] = []
         var hashes: [UInt32] = []
         chunk.tokens.withUnsafeBufferPointer { tokens in
-            @inline(__always) func count(_ v: UInt32, _ weight: Float) {
-                if vocabulary.isStop[Int(v)] { return }
-                var t = termOf[Int(v)]
-                if t < 0 {
-                    t = Int32(out.localTerms.count)
-                    termOf[Int(v)] = t
-                    out.localTerms.append(vocabulary.string(v))
-                    counts.append(0)
-                }
-                if counts[Int(t)] == 0 { touched.append(t) }
-                counts[Int(t)] += weight
-            }
             var start = 0
             for a in 0..<chunk.range.count {
                 let bodyStart = Int(chunk.bodyStart[a]), end = Int(chunk.tokenEnd[a])
-                if titleWeight > 0 { for p in start..<bodyStart { count(tokens[p], titleWeight) } }
+                if titleWeight > 0 { for p in start..<bodyStart { counter.count(tokens[p], titleWeight) } }
                 let body = tokens[bodyStart..<end]
                 var anyMasked = false
                 if !boilerplate.isEmpty && body.count >= k {
                     hashes.removeAll(keepingCapacity: true)
-                    vocabulary.shingles(body, size: k, into: &hashes)
+                    chunk.vocabulary.shingles(body, size: k, into: &hashes)
                     masked.removeAll(keepingCapacity: true)
                     masked.append(contentsOf: repeatElement(false, count: body.count))
                     for (s, h) in hashes.enumerated() where boilerplate.contains(h) {
@@ -238,21 +222,53 @@ public struct TextAnalyzer: Sendable {
                     }
                 }
                 if anyMasked {
-                    for (i, v) in body.enumerated() where !masked[i] { count(v, 1) }
+                    for (i, v) in body.enumerated() where !masked[i] { counter.count(v, 1) }
                 } else {
-                    for v in body { count(v, 1) }
+                    for v in body { counter.count(v, 1) }
                 }
-                for t in touched {
-                    out.termIDs.append(t)
-                    out.termCounts.append(counts[Int(t)])
-                    counts[Int(t)] = 0
-                }
-                touched.removeAll(keepingCapacity: true)
-                out.termEnd.append(out.termIDs.count)
+                counter.endArticle()
                 start = end
             }
         }
-        return out
+        return counter.out
+    }
+}
+
+/// Pass 2's per-chunk state, a value passed `inout` (no closure captures, so no boxed state or
+/// dynamic exclusivity checks per token).
+private struct TermCounter {
+    let vocabulary: TokenVocabulary
+    var out = TextAnalyzer.CountedChunk()
+    var termOf: [Int32]          // vocabulary id -> local term
+    var counts: [Float] = []
+    var touched: [Int32] = []
+
+    init(vocabulary: TokenVocabulary) {
+        self.vocabulary = vocabulary
+        termOf = [Int32](repeating: -1, count: vocabulary.count)
+    }
+
+    @inline(__always) mutating func count(_ v: UInt32, _ weight: Float) {
+        if vocabulary.isStop[Int(v)] { return }
+        var t = termOf[Int(v)]
+        if t < 0 {
+            t = Int32(out.localTerms.count)
+            termOf[Int(v)] = t
+            out.localTerms.append(vocabulary.string(v))
+            counts.append(0)
+        }
+        if counts[Int(t)] == 0 { touched.append(t) }
+        counts[Int(t)] += weight
+    }
+
+    mutating func endArticle() {
+        for t in touched {
+            out.termIDs.append(t)
+            out.termCounts.append(counts[Int(t)])
+            counts[Int(t)] = 0
+        }
+        touched.removeAll(keepingCapacity: true)
+        out.termEnd.append(out.termIDs.count)
     }
 }
 

@@ -56,23 +56,55 @@ public enum TextNormalizer {
 
     /// Entities, NFKC, quotes, dashes and exotic spaces; keeps newlines.
     public static func fold(_ raw: String) -> String {
-        var s = decodeEntities(raw)
-        if !isASCII(s) {
+        let first = scan(raw)
+        var s = first.ampersand ? decodeEntities(raw) : raw
+        let scanned = first.ampersand ? scan(s) : first
+        if !scanned.ascii {
             s = s.precomposedStringWithCompatibilityMapping
             s = foldQuotesAndDashes(s)
-        } else if s.utf8.contains(where: { $0 == 0x60 || $0 == 0x09 || $0 == 0x0B || $0 == 0x0C || $0 == 0x0D }) {
+        } else if scanned.foldable {
             s = foldQuotesAndDashes(s)   // backticks and control whitespace are ASCII too
         }
         return s
     }
 
+    /// One pass over the bytes: is the text ASCII, and does it hold a byte that
+    /// `foldQuotesAndDashes` changes (backtick, tab, VT, FF, CR) or an `&`.
+    struct Scan { var ascii = true, foldable = false, ampersand = false }
+
+    static func scan(_ s: String) -> Scan {
+        var result = Scan()
+        let done: Bool? = s.utf8.withContiguousStorageIfAvailable { bytes in
+            var high: UInt8 = 0
+            var special = false, amp = false
+            for b in bytes {
+                high |= b
+                if b < 0x61 {
+                    if b == 0x26 { amp = true }
+                    else if b == 0x60 || b == 0x09 || b == 0x0B || b == 0x0C || b == 0x0D { special = true }
+                }
+            }
+            result = Scan(ascii: high < 0x80, foldable: special, ampersand: amp)
+            return true
+        }
+        if done == nil {
+            for b in s.utf8 {
+                if b >= 0x80 { result.ascii = false }
+                if b == 0x26 { result.ampersand = true }
+                if b == 0x60 || b == 0x09 || b == 0x0B || b == 0x0C || b == 0x0D { result.foldable = true }
+            }
+        }
+        return result
+    }
+
     static func isASCII(_ s: String) -> Bool {
-        s.utf8.allSatisfy { $0 < 0x80 }
+        scan(s).ascii
     }
 
     /// Curly quotes to straight, dashes and minus to `-`, unusual spaces to a plain space.
     public static func foldQuotesAndDashes(_ s: String) -> String {
-        if isASCII(s) && !s.utf8.contains(where: { $0 == 0x60 || $0 == 0x09 || $0 == 0x0B || $0 == 0x0C || $0 == 0x0D }) { return s }
+        let scanned = scan(s)
+        if scanned.ascii && !scanned.foldable { return s }
         var out = String.UnicodeScalarView()
         out.reserveCapacity(s.unicodeScalars.count)
         for u in s.unicodeScalars {
@@ -109,7 +141,7 @@ public enum TextNormalizer {
     /// Decodes HTML character references: the common named ones and every numeric form.
     /// An unknown or malformed reference is left as written.
     public static func decodeEntities(_ s: String) -> String {
-        guard s.utf8.contains(UInt8(ascii: "&")) else { return s }
+        guard scan(s).ampersand else { return s }
         var out = ""
         out.reserveCapacity(s.utf8.count)
         var i = s.startIndex

@@ -148,7 +148,7 @@ public struct TextAnalyzer: Sendable {
         let filter = ShingleFilter(boilerplate)
         let k = max(1, shingleSize)
         let weight = Float(titleWeight)
-        let counted = chunkList.withUnsafeMutableBufferPointer { buffer -> [CountedChunk] in
+        var counted = chunkList.withUnsafeMutableBufferPointer { buffer -> [CountedChunk] in
             let shared = SharedMutableBuffer(buffer)
             if buffer.isEmpty { return [] }
             return Parallel.mapChunks(buffer.count, chunks: buffer.count) { range -> CountedChunk in
@@ -169,7 +169,9 @@ public struct TextAnalyzer: Sendable {
         out.termCounts = []
         out.termCounts.reserveCapacity(out.termIDs.capacity)
         var pairs: [(Int32, Float)] = []
-        for chunk in counted {
+        for c in counted.indices {
+            let chunk = counted[c]
+            counted[c] = CountedChunk()   // freed once merged (no second full copy)
             var map = [Int32](repeating: 0, count: chunk.localTerms.count)
             for (i, t) in chunk.localTerms.enumerated() {
                 if let g = global[t] { map[i] = g } else {

@@ -67,7 +67,7 @@ public struct TFIDFModel: Sendable {
     public func transform(_ corpus: AnalyzedCorpus) -> TermMatrix {
         let n = corpus.documentCount
         let sublinear = configuration.sublinearTF
-        let parts = Parallel.mapChunks(n, chunks: max(1, min(n, Parallel.threads * 4))) { range -> ([Int], [Int32], [Double]) in
+        var parts = Parallel.mapChunks(n, chunks: max(1, min(n, Parallel.threads * 4))) { range -> ([Int], [Int32], [Double]) in
             var starts: [Int] = []
             var cols: [Int32] = []
             var vals: [Double] = []
@@ -92,15 +92,20 @@ public struct TFIDFModel: Sendable {
             }
             return (starts, cols, vals)
         }
+        // Concatenate into arrays sized once, freeing each part as it is copied (no doubling).
+        let total = parts.reduce(0) { $0 + $1.1.count }
         var rowStart = [0]
         rowStart.reserveCapacity(n + 1)
         var columnIndex: [Int32] = []
+        columnIndex.reserveCapacity(total)
         var values: [Double] = []
-        for (starts, cols, vals) in parts {
+        values.reserveCapacity(total)
+        for p in parts.indices {
             let base = columnIndex.count
-            rowStart.append(contentsOf: starts.map { $0 + base })
-            columnIndex.append(contentsOf: cols)
-            values.append(contentsOf: vals)
+            rowStart.append(contentsOf: parts[p].0.map { $0 + base })
+            columnIndex.append(contentsOf: parts[p].1)
+            values.append(contentsOf: parts[p].2)
+            parts[p] = ([], [], [])
         }
         let matrix = CSRMatrix(rows: n, columns: vocabulary.count, rowStart: rowStart, columnIndex: columnIndex, values: values)
         return TermMatrix(matrix: matrix, vocabulary: vocabulary, idf: idf)

@@ -103,9 +103,8 @@ def generator_version():
     return h.hexdigest()[:12]
 
 
-def corpus(generator, n, seed, log):
+def corpus(generator, n, seed, base, log):
     version = generator_version()
-    base = BENCH / "corpora"
     folder = base / f"n{n}-seed{seed}-gen{version}"
     if (folder / "truth.json").exists() and (folder / "corpus.jsonl").exists():
         return folder
@@ -120,7 +119,7 @@ def corpus(generator, n, seed, log):
     subprocess.run([str(generator), "generate", "--count", str(n), "--seed", str(seed), "--out", str(tmp)],
                    check=True, stdout=subprocess.DEVNULL)
     tmp.rename(folder)
-    log(f"  {folder.relative_to(ROOT)} in {time.perf_counter() - t:.0f} s, "
+    log(f"  {folder} in {time.perf_counter() - t:.0f} s, "
         f"{(folder / 'corpus.jsonl').stat().st_size / 1e6:.0f} MB")
     return folder
 
@@ -404,6 +403,9 @@ def main():
     ap.add_argument("--rounds-small", type=int, default=3, help=f"rounds for sizes up to {SMALL:,} (default 3)")
     ap.add_argument("--rounds-large", type=int, default=1, help="rounds for larger sizes (default 1)")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--corpora", type=Path, default=BENCH / "corpora",
+                    help="where the generated corpora are kept (default .bench/corpora; another worktree's "
+                         "folder can be shared: the generator's source hash is in each folder's name)")
     ap.add_argument("--timeout", type=float, default=3600, help="seconds a NewsDedup run may take (default 3600)")
     ap.add_argument("--reference-timeout", type=float, default=1800,
                     help="seconds a reference run may take (default 1800); a timed-out size is not retried")
@@ -448,7 +450,7 @@ def main():
     log(f"{m['cpu']}, {m['cores']} cores, {m['memTotalBytes'] / 2**30:.1f} GiB; load {report['loadStart']}")
 
     for n in a.sizes:
-        folder = corpus(a.generator, n, a.seed, log)
+        folder = corpus(a.generator, n, a.seed, a.corpora, log)
         rounds = a.rounds or (a.rounds_small if n <= SMALL else a.rounds_large)
         pipelines = [("newsdedup", run_newsdedup)]
         if n in ref_sizes:

@@ -190,14 +190,18 @@ def run_newsdedup(a, n, corpus_dir, out_dir, log):
     return r
 
 
-def reference_command(a, space):
-    return ["reference_pipeline.py", "corpus.jsonl", "--out", "DIR", "--space", space, "--max-gib", f"{a.reference_max_gib:g}"]
+def reference_command(a, space, corpus_dir=None, out_dir=None):
+    cmd = [str(REFERENCE) if corpus_dir else "reference_pipeline.py",
+           str(corpus_dir / "corpus.jsonl") if corpus_dir else "corpus.jsonl", "--out", str(out_dir or "DIR"),
+           "--space", space, "--max-gib", f"{a.reference_max_gib:g}"]
+    if not a.reference_fixed_threshold:
+        cmd += ["--truth", str(corpus_dir / "truth.json") if corpus_dir else "truth.json"]
+    return cmd
 
 
 def run_reference(a, n, corpus_dir, out_dir, log, space="svd"):
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    cmd = [str(a.python), str(REFERENCE), str(corpus_dir / "corpus.jsonl"), "--out", str(out_dir),
-           "--space", space, "--max-gib", str(a.reference_max_gib)]
+    cmd = [str(a.python)] + reference_command(a, space, corpus_dir, out_dir)
     stdout = out_dir.parent / "reference.stdout"
     r = run_child(cmd, stdout, out_dir.parent / "reference.stderr", a.reference_timeout,
                   a.max_rss_gib * 2**30, env=child_env(a))
@@ -210,11 +214,19 @@ def run_reference(a, n, corpus_dir, out_dir, log, space="svd"):
     j = json.loads(line)
     r["stages"] = j["stages"]
     r["pipelineSeconds"] = j["seconds"]
+    # The oracle (choosing the story threshold with the truth) is not part of the pipeline.
+    oracle = r["stages"].pop("oracle", 0.0)
+    r["oracleSeconds"] = oracle
+    r["wallSecondsIncludingOracle"] = r["wallSeconds"]
+    r["wallSeconds"] -= oracle
+    r["pipelineSeconds"] -= oracle
+    r["oracle"] = j.get("oracle")
     r["articles"] = j["articles"]
     r["storiesRefused"] = j["storiesRefused"]
     r["threadpools"] = j["threadpools"]
     r["versions"] = j["versions"]
     r["parameters"] = j["parameters"]
+    r["storyThreshold"] = j["parameters"]["storyThreshold"]
     return r
 
 
@@ -332,6 +344,8 @@ def summarize(n, name, runs, quality):
         s["peakRSSBytes"] = max(r["peakRSSBytes"] for r in ok)
         s["articlesPerSecond"] = n / s["wallSeconds"]
         s["storiesRefused"] = next((r.get("storiesRefused") for r in ok if r.get("storiesRefused")), None)
+        s["storyThreshold"] = ok[-1].get("storyThreshold")
+        s["oracle"] = ok[-1].get("oracle")
     return s
 
 
@@ -362,7 +376,7 @@ def markdown(report):
                 if report.get("referenceVersions") else ""),
              f"- environment: {', '.join(f'{k}={v}' for k, v in report['environment'].items()) or 'no thread variables set'}",
              f"- corpora: `newsdedup-bench generate --count N --seed {report['seed']}` (generator {report['generator']}); "
-             f"times are medians over the rounds (wall time of the whole process, as measured by the driver); "
+             f"times are medians over the rounds (wall time of the whole process, as measured by the driver; for the reference, less its oracle stage); "
              f"peak RSS is the maximum over the rounds", "",
              "| N | pipeline | rounds | stages, s (median) | total s | peak RSS GiB | articles/s | dup F1 | story B³ F1 | ref / NewsDedup |",
              "| ---: | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
@@ -383,6 +397,11 @@ def markdown(report):
     for row in report["rows"]:
         if row.get("storiesRefused"):
             notes.append(f"- {row['articles']:,} {row['pipeline']}: stories refused: {row['storiesRefused']}")
+        if row.get("oracle"):
+            notes.append(f"- {row['articles']:,} {row['pipeline']}: story threshold {row['storyThreshold']:g}, the best of "
+                         "(B-cubed F1 against the truth) " + ", ".join(f"{t}: {f:.3f}" for t, f in row["oracle"].items()))
+        elif row.get("storyThreshold") is not None:
+            notes.append(f"- {row['articles']:,} {row['pipeline']}: fixed story threshold {row['storyThreshold']:g}")
         if row["errors"] and "wallSeconds" in row:
             notes.append(f"- {row['articles']:,} {row['pipeline']}: {'; '.join(row['errors'])}")
     if report.get("scaling"):
@@ -416,6 +435,9 @@ def main():
     ap.add_argument("--reference-tfidf-sizes", type=int, nargs="*", default=[10000],
                     help="sizes (among --sizes) that also run the reference clustering the TF-IDF rows "
                          "instead of the SVD rows (slower, better stories; default 10000)")
+    ap.add_argument("--reference-fixed-threshold", action="store_true",
+                    help="cut the reference's tree at its fixed default threshold instead of the best one for "
+                         "each corpus (chosen with truth.json, its time left out)")
     ap.add_argument("--threads", type=int, help="newsdedup --threads and OPENBLAS/OMP_NUM_THREADS for both")
     ap.add_argument("--newsdedup", type=Path, default=ROOT / ".build" / "release" / "newsdedup")
     ap.add_argument("--generator", type=Path, default=ROOT / ".build" / "release" / "newsdedup-bench")
@@ -441,7 +463,6 @@ def main():
               "environment": {k: os.environ[k] for k in THREAD_VARS if k in os.environ},
               "newsdedupCommand": f"newsdedup run corpus.jsonl --out DIR --quiet{f' --threads {a.threads}' if a.threads else ''}",
               "referenceCommand": " ".join(reference_command(a, "svd")),
-              "referenceTfidfCommand": " ".join(reference_command(a, "tfidf")),
               "options": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(a).items() if k != "score"},
               "rows": [], "runs": []}
     if a.threads:

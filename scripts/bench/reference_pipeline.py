@@ -32,8 +32,13 @@ distances  condensed cosine distances (float64, n(n-1)/2 of them), clipped to [0
                            slower: ~2.5e9 sparse dot products at 50,000 articles)
 linkage    fastcluster.linkage(method='average', preserve_input=False) (the same algorithm
            as scipy's, without scipy's internal copy of the distance matrix), then
-           scipy fcluster(criterion='distance', t=D; default 0.1 for svd, 0.75 for tfidf): stories are the clusters whose
-           average-linkage merge heights are <= D
+           scipy fcluster(criterion='distance', t=D; default 0.1 for svd, 0.75 for tfidf): stories
+           are the clusters whose average-linkage merge heights are <= D
+oracle     only with --truth: the threshold D of ORACLE_GRID (and --story-threshold) whose cut of
+           the same tree scores the best B-cubed F1 against the truth is used instead; the scores
+           are in the JSON line. This gives the reference its best fixed threshold for each corpus
+           (an upper bound on its story quality); bench.py does this and leaves the stage's
+           seconds out of the reference's total
 write      duplicates.json, clusters.json
 
 Memory guard: average linkage needs every pairwise distance: 8 * n(n-1)/2 bytes (9.3 GiB at
@@ -66,6 +71,11 @@ DEFAULTS = {
     "tfidf": 0.75,
 }
 DEFAULT_LSH_THRESHOLD = 0.15
+# --truth without --sweep: the story thresholds tried, per space.
+ORACLE_GRID = {
+    "svd": (0.02, 0.04, 0.06, 0.08, 0.1, 0.12, 0.15, 0.2, 0.25, 0.3),
+    "tfidf": (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9),
+}
 DEFAULT_SHINGLE_WORDS = 3
 
 
@@ -351,7 +361,9 @@ def main():
                     help="average-linkage distance cut (default: 0.1 for svd, 0.75 for tfidf)")
     ap.add_argument("--max-gib", type=float, default=14.0,
                     help="refuse the story clustering when its memory estimate exceeds this (GiB)")
-    ap.add_argument("--truth", type=Path, help="with --sweep: the truth to tune against")
+    ap.add_argument("--truth", type=Path,
+                    help="pick the story threshold that scores best against this truth (the 'oracle' stage); "
+                         "with --sweep: the truth to tune against")
     ap.add_argument("--sweep", action="store_true", help="print quality per parameter value; no results")
     ap.add_argument("--sweep-tfidf-max", type=int, default=12000,
                     help="--sweep tries the tfidf space only up to this many articles")
@@ -400,6 +412,7 @@ def main():
         refused = (f"average linkage over {n} articles needs {need / 2**30:.1f} GiB more; only "
                    f"{available / 2**30:.1f} GiB is available now")
     clusters = None
+    oracle_scores = {}
     if refused is None:
         with timer.stage("distances"):
             D = distances(a.space, X, E)
@@ -408,6 +421,19 @@ def main():
             Z = fastcluster.linkage(D, method="average", preserve_input=False)
             del D
             labels = fcluster(Z, story_threshold, criterion="distance")
+        if a.truth and not a.sweep:
+            # The oracle: the cut of the same tree that scores best against the truth (ties: the
+            # lower threshold). Timed apart so that the benchmark can leave it out.
+            with timer.stage("oracle"):
+                truth = json.loads(a.truth.read_text(encoding="utf-8"))
+                story_truth = truth_labels(truth, "story_clusters", ids)
+                grid = sorted(set(ORACLE_GRID[a.space]) | {story_threshold})
+                for t in grid:
+                    cut = fcluster(Z, t, criterion="distance")
+                    oracle_scores[t] = scores(cut.tolist(), story_truth)[1]
+                story_threshold = max(grid, key=lambda t: (oracle_scores[t], -t))
+                labels = fcluster(Z, story_threshold, criterion="distance")
+        with timer.stage("linkage"):
             by_label = {}
             for i, lab in enumerate(labels):
                 by_label.setdefault(int(lab), []).append(i)
@@ -436,6 +462,7 @@ def main():
         "candidatePairs": len(candidates),
         "keptPairs": len(kept),
         "storyClusters": None if clusters is None else len(clusters),
+        "oracle": {str(t): round(f, 4) for t, f in oracle_scores.items()} or None,
         "parameters": {"space": a.space, "storyThreshold": story_threshold, "lshThreshold": a.lsh_threshold,
                        "shingleWords": a.shingle_words, "numPerm": NUM_PERM, "lsh": lsh_params,
                        "svdComponents": SVD_COMPONENTS, "maxGiB": a.max_gib,

@@ -418,6 +418,7 @@ def main():
     ap.add_argument("--reference-sizes", type=int, nargs="*", default=[10000, 50000],
                     help="sizes (among --sizes) that the reference runs on too; none with --no-reference")
     ap.add_argument("--no-reference", action="store_true")
+    ap.add_argument("--generate-only", action="store_true", help="write the corpora of --sizes and stop")
     ap.add_argument("--rounds", type=int, help="rounds for every size (default: --rounds-small / --rounds-large)")
     ap.add_argument("--rounds-small", type=int, default=3, help=f"rounds for sizes up to {SMALL:,} (default 3)")
     ap.add_argument("--rounds-large", type=int, default=1, help="rounds for larger sizes (default 1)")
@@ -470,6 +471,10 @@ def main():
     m = report["machine"]
     log(f"{m['cpu']}, {m['cores']} cores, {m['memTotalBytes'] / 2**30:.1f} GiB; load {report['loadStart']}")
 
+    if a.generate_only:
+        for n in a.sizes:
+            corpus(a.generator, n, a.seed, a.corpora, log)
+        return 0
     for n in a.sizes:
         folder = corpus(a.generator, n, a.seed, a.corpora, log)
         rounds = a.rounds or (a.rounds_small if n <= SMALL else a.rounds_large)

@@ -370,8 +370,9 @@ def markdown(report):
              f"`{report['newsdedupCommand']}`; threads {report.get('newsdedupThreads')}; "
              f"BLAS {', '.join(report.get('newsdedupBLAS') or ['?'])}",
              f"- reference: `{report['referenceCommand']}` (reference-tfidf: `--space tfidf`); thread pools "
-             + "; ".join(f"{p.get('internal_api')} {p.get('version') or ''} ({Path(p.get('filepath') or '').name}) "
-                         f"{p.get('num_threads')} threads" for p in report.get("referenceThreadpools") or [])
+             + "; ".join(" ".join(x for x in (p.get("internal_api"), p.get("version")) if x)
+                         + f" ({Path(p.get('filepath') or '').name}) {p.get('num_threads')} threads"
+                         for p in report.get("referenceThreadpools") or [])
              + (f"; versions {', '.join(f'{k} {v}' for k, v in report['referenceVersions'].items())}"
                 if report.get("referenceVersions") else ""),
              f"- environment: {', '.join(f'{k}={v}' for k, v in report['environment'].items()) or 'no thread variables set'}",

@@ -2,7 +2,7 @@
 SWIFT ?= swift
 RELEASE := .build/release/newsdedup
 
-.PHONY: deps build run test report-test eval clean
+.PHONY: deps build run test report-test eval bench clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -27,6 +27,15 @@ test: deps
 # Quality on ../shared/data beside the reference pipeline; fails under the bars.
 eval: build
 	python3 scripts/eval.py --newsdedup $(RELEASE) --python "$$(bash scripts/python-env.sh)" --enforce
+
+# Speed and quality beside the Python reference on synthetic corpora (issue #6; docs/benchmarks.md).
+# Long: about an hour with the defaults. E.g. make bench BENCH_ARGS="--sizes 10000 --rounds 1".
+BENCH_ARGS ?=
+bench: deps
+	$(SWIFT) build -c release --product newsdedup
+	$(SWIFT) build -c release --product newsdedup-bench
+	python3 scripts/bench/bench.py --newsdedup $(RELEASE) --generator .build/release/newsdedup-bench \
+		--python "$$(bash scripts/python-env.sh)" $(BENCH_ARGS)
 
 clean:
 	rm -rf .build .eval Results.tmp-* Results.old-*

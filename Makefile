@@ -29,4 +29,4 @@ eval: build
 	python3 scripts/eval.py --newsdedup $(RELEASE) --python "$$(bash scripts/python-env.sh)" --enforce
 
 clean:
-	rm -rf .build .eval Results.tmp-* Results.old-*
+	rm -rf .build .eval Results.tmp-* Results.old-* Results.state .Results.lock

@@ -33,6 +33,10 @@ public struct Pipeline: Sendable {
     /// `run` logs stages, input issues and the files written here, with structured metadata,
     /// at `info` level or below. Silent by default.
     public var logger: Logger
+    /// Keep history across nights in this state folder (docs/nightly.md); nil: none.
+    public var history: HistoryOptions? = nil
+    /// Stop before writing (nothing written or committed) when any input had to be skipped.
+    public var strict = false
 
     public init(configuration: Configuration, logger: Logger = Pipeline.silentLogger,
                 observer: @escaping @Sendable (PipelineEvent) -> Void = { _ in }) {
@@ -71,14 +75,44 @@ public struct Pipeline: Sendable {
             }
             forward(event)
         }
-        let state = try logged.compute(inputs: inputs, stages: &stages)
+        // One run at a time per results folder and per state folder (released when the process
+        // ends, however it ends); leftovers of a killed run are removed under the lock.
+        let outLock = try RunLock(path: ResultsWriter.lockPath(output))
+        let stateLock = try history.map { try RunLock(path: ($0.stateFolder as NSString).appendingPathComponent("lock")) }
+        defer { stateLock?.release(); outLock.release() }
+        ResultsWriter(output: output).cleanStale()
+        let store = try history.map { try HistoryStore(folder: $0.stateFolder) }
+        var state = try logged.compute(inputs: inputs, stages: &stages)
+        let skipped = state.corpus.issues.filter { $0.action == .skipped }.count
+        if strict && skipped > 0 { throw PipelineError.skippedInputs(skipped) }
+        // History (docs/nightly.md): link tonight to earlier nights, rewriting group and story ids.
+        var night: (step: NightHistory, links: NightLinks)?
+        if let history, let store {
+            TestHooks.reached("history")
+            logged.observer(.stageStarted("history"))
+            let t = Date()
+            let step = NightHistory(store: store, configuration: configuration,
+                                    night: history.night ?? NightHistory.deriveNight(state.corpus.articles))
+            let links = try step.link(&state)
+            night = (step, links)
+            let seconds = Date().timeIntervalSince(t)
+            stages.append(.init(name: "history", seconds: seconds, counts: links.lookups))
+            logged.observer(.stageFinished("history", seconds: seconds, counts: links.lookups))
+        }
         let t0 = Date()
+        TestHooks.reached("write")
         logged.observer(.stageStarted("write"))
+        var duplicatesFile = ResultsBuilder.duplicates(state)
+        if let night { NightHistory.annotate(&duplicatesFile, links: night.links) }
         var files: [(String, Data)] = [
-            ("duplicates.json", try ResultsWriter.encode(ResultsBuilder.duplicates(state))),
+            ("duplicates.json", try ResultsWriter.encode(duplicatesFile)),
             ("clusters.json", try ResultsBuilder.clustersData(state)),
             ("topics.json", try ResultsWriter.encode(ResultsBuilder.topics(state))),
         ]
+        if let night {
+            files.append(("history.json", try ResultsWriter.encode(
+                NightHistory.historyFile(links: night.links, state: state, retentionDays: configuration.history.retentionDays))))
+        }
         let outputs = files.map(\.0) + ["report.html", "manifest.json"]
         // The page shows the stages computed so far (writing is timed in the manifest only).
         let pageManifest = makeManifest(inputs: inputs, state: state, stages: stages, started: started, outputs: outputs)
@@ -91,13 +125,23 @@ public struct Pipeline: Sendable {
         try ResultsWriter(output: output).write(files: files) {
             let writeSeconds = Date().timeIntervalSince(t0)
             stages.append(.init(name: "write", seconds: writeSeconds, counts: ["files": files.count + 1]))
-            let m = makeManifest(inputs: inputs, state: state, stages: stages, started: started, outputs: outputs)
+            var m = makeManifest(inputs: inputs, state: state, stages: stages, started: started, outputs: outputs)
+            m.night = night?.links.night
+            m.state = history?.stateFolder
             manifest = m
             let data = try ResultsWriter.encode(m)
             manifestBytes = data.count
             return data
         }
         logged.observer(.stageFinished("write", seconds: Date().timeIntervalSince(t0), counts: ["files": files.count + 1]))
+        // The state commit comes after the results are in place: tonight's results depend only on
+        // earlier nights, so a crash before or during this one transaction leaves a state that
+        // the rerun of the same night turns into the same results (docs/nightly.md).
+        if let night {
+            let pruned = try night.step.commit(night.links)
+            TestHooks.reached("committed")
+            logger.info("history committed", metadata: ["night": .string(night.links.night), "pruned": .stringConvertible(pruned.count)])
+        }
         var sizes = Dictionary(uniqueKeysWithValues: files.map { ($0.0, $0.1.count) })
         sizes["manifest.json"] = manifestBytes
         logger.info("results written", metadata: ["output": .string(output),
@@ -110,6 +154,7 @@ public struct Pipeline: Sendable {
     public func compute(inputs: [String], stages: inout [RunManifest.Stage]) throws -> PipelineState {
         if let threads = configuration.threads { Parallel.threads = max(1, threads) }
         func timed<T>(_ name: String, _ body: () throws -> (T, [String: Int])) rethrows -> T {
+            TestHooks.reached(name)
             observer(.stageStarted(name))
             let t = Date()
             let (value, counts) = try body()

@@ -49,6 +49,10 @@ public struct CorpusReader: Sendable {
         for file in files {
             corpus.files.append(file.path)
             let ext = (file.path as NSString).pathExtension.lowercased()
+            if let reason = RawFile.precheck(file.path, sniffBinary: Self.jsonlExtensions.contains(ext)) {
+                corpus.issues.append(InputIssue(file: file.path, action: .skipped, reason: reason))
+                continue
+            }
             if Self.jsonlExtensions.contains(ext) {
                 flushText()
                 readJSONL(file) { article in accept(article, into: &corpus, seen: &seenIDs) } issue: { corpus.issues.append($0) }
@@ -115,7 +119,7 @@ public struct CorpusReader: Sendable {
             let rel = relative.isEmpty ? name : relative + "/" + name
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: full, isDirectory: &isDirectory) else {
-                corpus.issues.append(InputIssue(file: full, action: .skipped, reason: "broken symbolic link or vanished file"))
+                corpus.issues.append(InputIssue(file: full, action: .skipped, reason: RawFile.missingReason(full)))
                 continue
             }
             if isDirectory.boolValue {
@@ -199,7 +203,20 @@ public struct CorpusReader: Sendable {
             // Split complete lines; keep the trailing partial line for the next batch.
             var lines: [(number: Int, range: Range<Int>)] = []
             var start = 0
-            for i in 0..<buffer.count where buffer[i] == 0x0A {
+            // Newlines found with memchr: C speed whatever the build (a 100 MB file is read in
+            // well under a second of splitting).
+            let newlines: [Int] = buffer.withUnsafeBytes { raw in
+                guard let base = raw.baseAddress else { return [] }
+                var out: [Int] = []
+                var p = 0
+                while p < raw.count, let hit = memchr(base + p, 0x0A, raw.count - p) {
+                    let i = base.distance(to: UnsafeRawPointer(hit))
+                    out.append(i)
+                    p = i + 1
+                }
+                return out
+            }
+            for i in newlines {
                 lineNumber += 1
                 if skippingLongLine { skippingLongLine = false; start = i + 1; continue }
                 if i - start > configuration.maxLineBytes {
@@ -256,7 +273,7 @@ public struct CorpusReader: Sendable {
         }
         // Blank lines are allowed and silently ignored.
         if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return (nil, []) }
-        if bytes.contains(0) { return skip("binary data (NUL byte) in a JSONL line") }
+        if bytes.withUnsafeBytes({ memchr($0.baseAddress!, 0, $0.count) != nil }) { return skip("binary data (NUL byte) in a JSONL line") }
         var data = Data(bytes)
         var object = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
         if object == nil {
@@ -297,7 +314,9 @@ public struct CorpusReader: Sendable {
 
         var date: Day?
         switch dict["date"] {
-        case nil, is NSNull: break
+        case nil, is NSNull, "" as String:
+            issues.append(InputIssue(file: file.path, line: line, action: .repaired,
+                                     reason: "no 'date': article kept without a date (the story date window does not apply to it)"))
         case let s as String:
             if !s.isEmpty {
                 date = Day(iso: s)

@@ -183,8 +183,9 @@ struct Run: ParsableCommand {
 
     /// `<out>.state`, beside the results folder.
     static func defaultState(out: String) -> String {
-        let url = URL(fileURLWithPath: out).standardizedFileURL
-        return url.deletingLastPathComponent().appendingPathComponent(url.lastPathComponent + ".state").path
+        var base = out
+        while base.count > 1 && base.hasSuffix("/") { base.removeLast() }
+        return base + ".state"
     }
 }
 

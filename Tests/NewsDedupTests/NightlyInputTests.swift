@@ -153,7 +153,7 @@ final class NightlyInputTests: XCTestCase {
                 """, to: "dates.jsonl", in: dir)
             txt = try TestSupport.write("date 2024-13-01 Thirteenth month\n\nBody.\n", to: "month13.txt", in: dir)
         }
-        assertIssue(m, jsonl, line: 1, action: .repaired, ["no 'date'"])
+        assertIssue(m, jsonl, line: 1, action: .repaired, ["no date"])
         assertIssue(m, jsonl, line: 2, action: .repaired, ["impossible or malformed date '2024-02-30'"])
         assertIssue(m, jsonl, line: 3, action: .repaired, ["'last Tuesday'"])
         assertIssue(m, txt, line: 1, action: .repaired, ["2024-13-01"])

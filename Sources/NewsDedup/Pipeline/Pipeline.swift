@@ -83,6 +83,16 @@ public struct Pipeline: Sendable {
         ResultsWriter(output: output).cleanStale()
         let store = try history.map { try HistoryStore(folder: $0.stateFolder) }
         var state = try logged.compute(inputs: inputs, stages: &stages)
+        if history != nil {
+            // A night places its articles by date: an undated one is reported (kept, repaired).
+            let told = Set(state.corpus.issues.filter { $0.reason.contains("date") }.map { "\($0.file)\u{1F}\($0.line ?? 0)" })
+            let undated = state.corpus.articles.filter { $0.date == nil && !told.contains("\($0.file)\u{1F}\($0.line ?? 0)") }.map {
+                InputIssue(file: $0.file, line: $0.line, action: .repaired,
+                           reason: "no date: article kept without one (the night and the story date window ignore it)")
+            }
+            undated.forEach { logged.observer(.issue($0)) }
+            state.corpus.issues += undated
+        }
         let skipped = state.corpus.issues.filter { $0.action == .skipped }.count
         if strict && skipped > 0 { throw PipelineError.skippedInputs(skipped) }
         // History (docs/nightly.md): link tonight to earlier nights, rewriting group and story ids.

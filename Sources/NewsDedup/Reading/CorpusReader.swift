@@ -314,9 +314,7 @@ public struct CorpusReader: Sendable {
 
         var date: Day?
         switch dict["date"] {
-        case nil, is NSNull, "" as String:
-            issues.append(InputIssue(file: file.path, line: line, action: .repaired,
-                                     reason: "no 'date': article kept without a date (the story date window does not apply to it)"))
+        case nil, is NSNull: break
         case let s as String:
             if !s.isEmpty {
                 date = Day(iso: s)

@@ -16,6 +16,11 @@ public final class HistoryStore: @unchecked Sendable {
         path = (folder as NSString).appendingPathComponent(HistoryStore.fileName)
         var configuration = GRDB.Configuration()
         configuration.label = "newsdedup.history"
+        configuration.prepareDatabase { db in
+            // Reads through a memory map and a large page cache (look-ups jump around the band
+            // index); temporary tables in memory.
+            try db.execute(sql: "PRAGMA mmap_size = 4294967296; PRAGMA cache_size = -262144; PRAGMA temp_store = MEMORY")
+        }
         // Rollback journal (SQLite's default): a commit is all or nothing, whatever moment the
         // process dies at; the next open rolls a hot journal back.
         queue = try DatabaseQueue(path: path, configuration: configuration)

@@ -177,10 +177,33 @@ struct NightHistory {
         var canonicalCache: [String: HistoryStore.PastArticle?] = [:]
         var pastStoryIDs = Set<String>()
         var pastArticleIDs = Set<String>()
-        try store.queue.inDatabase { db in
+        try store.queue.inDatabase { db in try db.inTransaction(.deferred) {
+            // One transaction for the temporary tables, rolled back: nothing of the state changes.
             try db.execute(sql: "CREATE TEMP TABLE IF NOT EXISTS tonight_key (key INTEGER NOT NULL, doc INTEGER NOT NULL); DELETE FROM tonight_key;")
-            let insert = try db.makeStatement(sql: "INSERT INTO tonight_key (key, doc) VALUES (?, ?)")
-            for d in 0..<n { for key in f.bandKeys[d] { try insert.execute(arguments: [Int64(bitPattern: key), d]) } }
+            // All of tonight's keys in one statement (a JSON array of [key, article] pairs read by
+            // SQLite's json_each), not one insert per key.
+            var pairsJSON = "["
+            pairsJSON.reserveCapacity(n * 128 * 26)
+            // Sorted by key, so that the join walks the band index in order.
+            var tonightKeys: [(Int64, Int32)] = []
+            tonightKeys.reserveCapacity(n * 128)
+            for d in 0..<n { for key in f.bandKeys[d] { tonightKeys.append((Int64(bitPattern: key), Int32(d))) } }
+            tonightKeys.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
+            var first = true
+            for (key, d) in tonightKeys {
+                if !first { pairsJSON += "," }
+                first = false
+                pairsJSON += "["
+                pairsJSON += String(key)
+                pairsJSON += ","
+                pairsJSON += String(d)
+                pairsJSON += "]"
+            }
+            pairsJSON += "]"
+            try db.execute(sql: """
+                INSERT INTO tonight_key (key, doc)
+                SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?)
+                """, arguments: [pairsJSON])
             let rows = try Row.fetchCursor(db, sql: """
                 SELECT t.key AS key, t.doc AS doc, b.aid AS aid
                 FROM tonight_key t CROSS JOIN band b ON b.key = t.key CROSS JOIN article a ON a.aid = b.aid
@@ -193,16 +216,22 @@ struct NightHistory {
             var found = Set<UInt64>()
             var oversized = 0
             func flush() {
-                let uniqueAids = Array(Set(aids)).sorted()
+                // Rows come sorted by (doc, aid) within a key.
+                var uniqueAids = aids
+                if uniqueAids.count > 1 { uniqueAids = Array(Set(aids)).sorted() }
                 if uniqueAids.count > configuration.copies.maxBucketSize { oversized += 1 } else {
-                    for d in Set(docs) { for a in uniqueAids { found.insert(UInt64(d) << 40 | UInt64(a)) } }
+                    var last = -1
+                    for d in docs where d != last {
+                        last = d
+                        for a in uniqueAids { found.insert(UInt64(d) << 40 | UInt64(a)) }
+                    }
                 }
-                docs.removeAll(); aids.removeAll()
+                docs.removeAll(keepingCapacity: true); aids.removeAll(keepingCapacity: true)
             }
             while let row = try rows.next() {
-                let key: Int64 = row["key"]
+                let key: Int64 = row[0]
                 if key != currentKey { if currentKey != nil { flush() }; currentKey = key }
-                docs.append(row["doc"]); aids.append(row["aid"])
+                docs.append(row[1]); aids.append(row[2])
             }
             if currentKey != nil { flush() }
             try db.execute(sql: "DROP TABLE tonight_key")
@@ -227,7 +256,8 @@ struct NightHistory {
                 let fid = articles[c.members[0]].id
                 if try Int.fetchOne(idExists, arguments: [fid, nightText, cutoff]) != nil { pastArticleIDs.insert(fid) }
             }
-        }
+            return .rollback
+        } }
         func canonical(of p: HistoryStore.PastArticle) throws -> HistoryStore.PastArticle {
             guard p.groupID != nil, let cid = p.canonicalID, let cn = p.canonicalNight, !(cid == p.id && cn == p.night) else { return p }
             let key = cn + "\u{1F}" + cid
@@ -240,9 +270,17 @@ struct NightHistory {
             // Pruned by retention: the matched member stands in for it.
             return found ?? p
         }
-        func evidence(_ d: Int, _ p: HistoryStore.PastArticle) -> PairEvidence {
-            PairEvidence(shared: NightHistory.intersection(f.shingles[d], p.shingles), sizeA: f.shingles[d].count,
-                         sizeB: p.shingles.count, cosine: NightHistory.dot(f.terms[d], p.terms))
+        var termLookup: [Int64: [String: Double]] = [:]
+        func evidence(_ d: Int, _ p: HistoryStore.PastArticle, full: Bool = false) -> PairEvidence {
+            let shared = NightHistory.intersection(f.shingles[d], p.shingles)
+            // The cosine only matters once the shingles pass (the rule needs all three).
+            var cosine = 0.0
+            if full || shared >= configuration.copies.minSharedShingles {
+                let lookup = termLookup[p.aid] ?? Dictionary(p.terms, uniquingKeysWith: { x, _ in x })
+                termLookup[p.aid] = lookup
+                cosine = f.terms[d].reduce(0) { $0 + $1.1 * (lookup[$1.0] ?? 0) }
+            }
+            return PairEvidence(shared: shared, sizeA: f.shingles[d].count, sizeB: p.shingles.count, cosine: cosine)
         }
 
         // 2. Verify; resolve each match to its group's canonical (verified against it too, so
@@ -288,7 +326,7 @@ struct NightHistory {
         func makeJoined(_ gid: String) {
             guard placed.insert(gid).inserted, let entry = joined[gid] else { return }
             let members = entry.units.flatMap { units[$0] }.sorted { rank[$0] < rank[$1] }
-            let ev = members.map { evidence($0, entry.canonical) }
+            let ev = members.map { evidence($0, entry.canonical, full: true) }
             crossGroups.append(CrossNightGroup(group: newGroups.count, canonical: entry.canonical, evidence: ev))
             newGroups.append(DuplicateGroup(id: gid, canonical: members[0], members: members, evidence: ev))
         }
@@ -331,10 +369,14 @@ struct NightHistory {
             for (sid, k) in count { candidates.append(Candidate(cluster: ci, story: sid, score: 2 + Double(k) / Double(c.members.count + k), via: "copy")) }
         }
         var latest: [String: HistoryStore.PastStory] = [:]
-        try store.queue.inDatabase { db in
+        try store.queue.inDatabase { db in try db.inTransaction(.deferred) {
+            // One transaction for the temporary tables, rolled back: nothing of the state changes.
             try db.execute(sql: "CREATE TEMP TABLE IF NOT EXISTS tonight_term (story INTEGER NOT NULL, term TEXT NOT NULL, weight REAL NOT NULL); DELETE FROM tonight_term;")
-            let insert = try db.makeStatement(sql: "INSERT INTO tonight_term (story, term, weight) VALUES (?, ?, ?)")
-            for (ci, t) in storyTerms.enumerated() { for (term, w) in t { try insert.execute(arguments: [ci, term, w]) } }
+            let triples: [[JSONValue]] = storyTerms.enumerated().flatMap { ci, t in t.map { [.int(ci), .string($0.0), .double($0.1)] } }
+            try db.execute(sql: """
+                INSERT INTO tonight_term (story, term, weight)
+                SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]') FROM json_each(?)
+                """, arguments: [String(decoding: try JSONEncoder().encode(triples), as: UTF8.self)])
             // Cosines of the cut centroids over shared terms, summed by SQLite (in the same order
             // for the same database and input: deterministic), kept from the bar up.
             let rows = try Row.fetchCursor(db, sql: """
@@ -365,7 +407,8 @@ struct NightHistory {
                 candidates.append(Candidate(cluster: ci, story: sid, score: score, via: "centroid"))
             }
             for c in candidates where c.via == "copy" { _ = try latestSnapshot(c.story) }
-        }
+            return .rollback
+        } }
         // Date window: the earlier story's last date (or night) within windowDays of tonight's first.
         let window = Int32(configuration.stories.windowDays)
         candidates = candidates.filter { cand in
@@ -435,6 +478,19 @@ struct NightHistory {
                           articles: rows, storyRows: storyRows)
     }
 
+    /// A JSON scalar, for handing many rows to SQLite in one statement.
+    enum JSONValue: Encodable {
+        case int(Int), string(String), double(Double)
+        func encode(to encoder: Encoder) throws {
+            var c = encoder.singleValueContainer()
+            switch self {
+            case let .int(i): try c.encode(i)
+            case let .string(s): try c.encode(s)
+            case let .double(d): try c.encode(d)
+            }
+        }
+    }
+
     // MARK: - Commit
 
     /// Replaces tonight's rows and prunes nights before the retention cutoff, in one transaction.
@@ -455,14 +511,19 @@ struct NightHistory {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
             let insertBand = try db.makeStatement(sql: "INSERT OR IGNORE INTO band (key, aid) VALUES (?, ?)")
+            var bands: [(Int64, Int64)] = []
+            bands.reserveCapacity(links.articles.count * 128)
             for (i, a) in links.articles.enumerated() {
                 try insertArticle.execute(arguments: [links.night, a.id, a.title, a.source, a.date, a.groupID, a.canonicalID,
                                                       a.canonicalNight, a.storyID, HistoryStore.encodeShingles(a.shingles),
                                                       HistoryStore.encodeTerms(a.terms)])
                 let aid = db.lastInsertedRowID
-                for key in a.bandKeys { try insertBand.execute(arguments: [Int64(bitPattern: key), aid]) }
+                for key in a.bandKeys { bands.append((Int64(bitPattern: key), aid)) }
                 if i == links.articles.count / 2 { TestHooks.reached("commit") }
             }
+            // In key order: the band B-tree fills from left to right instead of at random places.
+            bands.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
+            for (key, aid) in bands { try insertBand.execute(arguments: [key, aid]) }
             if links.articles.isEmpty { TestHooks.reached("commit") }
             let insertStory = try db.makeStatement(sql: """
                 INSERT INTO story (story_id, night, first_night, first_date, last_date, size, headline) VALUES (?, ?, ?, ?, ?, ?, ?)

@@ -129,6 +129,34 @@ final class NightlyKillTests: XCTestCase {
         XCTAssertEqual(try night(inputs[n1]!, out: out, state: state).status, 0)
     }
 
+    /// Leftovers of a run killed between the two renames of the fallback (no exchange on the file
+    /// system): `<out>` missing, the previous results in `<out>.old-PID`, a partial `<out>.tmp-PID`.
+    /// The next writer puts the previous results back, then removes the rest.
+    func testLeftoversOfAKilledRunAreRepaired() throws {
+        let base = try TestSupport.temporaryFolder(for: self)
+        let out = base.appendingPathComponent("R")
+        try TestSupport.write("{}\n", to: "R.old-4242/manifest.json", in: base)
+        try TestSupport.write("previous\n", to: "R.old-4242/duplicates.json", in: base)
+        try TestSupport.write("partial\n", to: "R.tmp-4343/duplicates.json", in: base)
+        try TestSupport.write("stale\n", to: "R.tmp-4444/clusters.json", in: base)
+        ResultsWriter(output: out.path).cleanStale()
+        XCTAssertEqual(try String(contentsOf: out.appendingPathComponent("duplicates.json"), encoding: .utf8), "previous\n",
+                       "the complete previous results are back in place")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: base.path).sorted(), ["R"], "no leftovers")
+        // With <out> present, leftovers are just removed, and <out> is kept.
+        try TestSupport.write("{}\n", to: "R.old-5555/manifest.json", in: base)
+        try TestSupport.write("x\n", to: "R.tmp-5556/topics.json", in: base)
+        ResultsWriter(output: out.path).cleanStale()
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: base.path).sorted(), ["R"])
+        XCTAssertEqual(try String(contentsOf: out.appendingPathComponent("duplicates.json"), encoding: .utf8), "previous\n")
+        // The exchange itself: both folders swap in one call.
+        let other = base.appendingPathComponent("S")
+        try TestSupport.write("new\n", to: "S/duplicates.json", in: base)
+        XCTAssertTrue(ResultsWriter.exchange(other.path, out.path), "renameat2(RENAME_EXCHANGE) is available here")
+        XCTAssertEqual(try String(contentsOf: out.appendingPathComponent("duplicates.json"), encoding: .utf8), "new\n")
+        XCTAssertEqual(try String(contentsOf: other.appendingPathComponent("duplicates.json"), encoding: .utf8), "previous\n")
+    }
+
     func night(_ input: URL, out: URL, state: URL, extra: [String] = []) throws -> (status: Int32, signalled: Bool, stderr: String) {
         let night = input.deletingPathExtension().lastPathComponent
         return try newsdedup(["run", input.path, "--out", out.path, "--state", state.path, "--night", night, "--quiet"] + extra)

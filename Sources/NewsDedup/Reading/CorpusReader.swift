@@ -273,7 +273,7 @@ public struct CorpusReader: Sendable {
         }
         // Blank lines are allowed and silently ignored.
         if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return (nil, []) }
-        if bytes.withUnsafeBytes({ memchr($0.baseAddress!, 0, $0.count) != nil }) { return skip("binary data (NUL byte) in a JSONL line") }
+        if bytes.withUnsafeBytes({ raw in raw.baseAddress.map { memchr($0, 0, raw.count) != nil } ?? false }) { return skip("binary data (NUL byte) in a JSONL line") }
         var data = Data(bytes)
         var object = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
         if object == nil {

@@ -38,4 +38,4 @@ bench: deps
 		--python "$$(bash scripts/python-env.sh)" $(BENCH_ARGS)
 
 clean:
-	rm -rf .build .eval Results.tmp-* Results.old-*
+	rm -rf .build .eval Results.tmp-* Results.old-* Results.state .Results.lock

@@ -14,6 +14,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // MARK: - Implementation details
@@ -28,13 +29,15 @@ let package = Package(
         /// The only module that imports `CBLASLAPACK`.
         .target(name: "LinearAlgebra", dependencies: ["CBLASLAPACK"]),
         /// The pipeline: reading, text analysis, TF-IDF, copies, stories, topics, results, report.
-        /// Logs through swift-log; reads configuration files with TOMLKit.
+        /// Logs through swift-log; reads configuration files with TOMLKit; keeps the history
+        /// across nights in SQLite through GRDB (History/, the only importer of GRDB).
         .target(
             name: "NewsDedup",
             dependencies: [
                 "LinearAlgebra",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         /// The command-line tool: parses, validates, calls `NewsDedup`.

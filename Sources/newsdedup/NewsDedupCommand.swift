@@ -24,18 +24,28 @@ struct NewsDedupCommand: ParsableCommand {
               newsdedup topics --terms 5
               newsdedup explain ID-A ID-B
 
-            Exit codes: 0 success, 1 failure, 2 bad usage.
+            Exit codes: 0 success, 1 failure, 2 bad usage; `run` adds 3 (completed, some inputs \
+            skipped), 4 (--strict and some inputs skipped), 5 (another run holds the lock).
             """,
         version: NewsDedup.ResultsSchema.toolVersion,
         subcommands: [Run.self, Config.self, Duplicates.self, Stories.self, Topics.self, Explain.self],
         defaultSubcommand: Run.self
     )
 
-    /// ArgumentParser exits 64 on bad usage; this tool promises 2 (and 1 for any failure).
+    /// ArgumentParser exits 64 on bad usage; this tool promises 2 (and 1 for any failure), and
+    /// the codes of `RunExit` for `run`.
     static func main() {
         do {
             var command = try parseAsRoot()
             try command.run()
+        } catch let e as ExitCode where e.rawValue == RunExit.completedWithSkippedInputs {
+            Foundation.exit(e.rawValue)
+        } catch let e as PipelineError {
+            printError("newsdedup: \(e)")
+            Foundation.exit(RunExit.strictSkippedInputs)
+        } catch let e as RunLockError {
+            printError("newsdedup: \(e)")
+            Foundation.exit(RunExit.lockHeld)
         } catch {
             let code = exitCode(for: error)
             let message = fullMessage(for: error)

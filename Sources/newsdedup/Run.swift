@@ -77,8 +77,16 @@ struct Run: ParsableCommand {
               # cron: warnings and the summary only, plus the structured log lines
               newsdedup run /data/night --quiet --log-level info
 
-            Exit codes: 0 success, 1 failure (a stage failed, results not written), 2 bad usage \
-            (unknown option, bad value, unreadable or invalid configuration file).
+            History: each run is one night (--night, or the most common article date) and keeps its \
+            articles, duplicate groups and stories in a state folder (--state, default <out>.state): \
+            copies of earlier nights' articles join the earlier group (its canonical and id kept), \
+            stories that go on keep their id. Rerunning a night replaces it. See docs/nightly.md.
+
+            Exit codes: 0 success; 3 completed, but some inputs were skipped (results and state \
+            written, the inputs listed in manifest.json); 4 --strict and some inputs were skipped \
+            (nothing written); 5 another run holds the lock (nothing done); 1 failure (a stage \
+            failed: the previous results and state are kept); 2 bad usage (unknown option, bad \
+            value, unreadable or invalid configuration file).
             """)
 
     @Argument(help: ArgumentHelp("Files or folders to read (.txt, .jsonl, .ndjson; folders recursively).", valueName: "path"))
@@ -99,12 +107,33 @@ struct Run: ParsableCommand {
                                valueName: "n"))
     var windowDays: Int?
 
+    @Option(help: ArgumentHelp("State folder holding the history across nights (default: <out>.state, beside the results folder).",
+                               valueName: "dir"))
+    var state: String?
+
+    @Flag(help: "Keep no history: no state folder is read or written.")
+    var noHistory = false
+
+    @Option(help: ArgumentHelp("The night this run is (default: the most common article date, else today in UTC). Rerunning a night replaces it.",
+                               valueName: "YYYY-MM-DD"))
+    var night: String?
+
+    @Option(help: ArgumentHelp("Nights kept in the state folder, in days before --night (default 30). Same as --set history.retentionDays=N.",
+                               valueName: "n"))
+    var retentionDays: Int?
+
+    @Flag(help: "Any skipped input fails the run (exit 4) before anything is written or committed.")
+    var strict = false
+
     @OptionGroup(title: "Output") var output: OutputOptions
 
     func validate() throws {
         if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1") }
         if let t = topics, t < 1 { throw ValidationError("--topics must be at least 1") }
         if let w = windowDays, w < 0 { throw ValidationError("--window-days must be 0 or more") }
+        if let r = retentionDays, r < 1 { throw ValidationError("--retention-days must be at least 1") }
+        if let night, Day(iso: night) == nil || night.count != 10 { throw ValidationError("--night must be a date YYYY-MM-DD, got '\(night)'") }
+        if noHistory && (state != nil || night != nil) { throw ValidationError("--no-history cannot be used with --state or --night") }
         if paths.isEmpty { throw ValidationError("give at least one file or folder to read") }
         let missing = paths.filter { !FileManager.default.fileExists(atPath: $0) }
         if !missing.isEmpty, missing.count == paths.count {
@@ -117,12 +146,13 @@ struct Run: ParsableCommand {
         if let threads { extra.append("threads=\(threads)") }
         if let topics { extra.append("topics.topics=\(topics)") }
         if let windowDays { extra.append("stories.windowDays=\(windowDays)") }
+        if let retentionDays { extra.append("history.retentionDays=\(retentionDays)") }
         let configuration = try settings.resolve(extra: extra)
 
         let logger = makeLogger(level: output.logLevel)
         let progress = Progress(mode: output.progressMode)
         let warnings = WarningCounter(limit: output.maxWarnings, logger: logger)
-        let pipeline = Pipeline(configuration: configuration, logger: logger) { event in
+        var pipeline = Pipeline(configuration: configuration, logger: logger) { event in
             switch event {
             case let .stageStarted(name): progress.stageStarted(name)
             case let .stageFinished(name, seconds, counts): progress.stageFinished(name, seconds: seconds, counts: counts)
@@ -130,6 +160,10 @@ struct Run: ParsableCommand {
             case .wrote: break
             }
         }
+        if !noHistory {
+            pipeline.history = HistoryOptions(stateFolder: state ?? Run.defaultState(out: out), night: night.flatMap { Day(iso: $0) })
+        }
+        pipeline.strict = strict
         let manifest: RunManifest
         do {
             manifest = try pipeline.run(inputs: paths, output: out)
@@ -142,8 +176,27 @@ struct Run: ParsableCommand {
         let stage = Dictionary(uniqueKeysWithValues: manifest.stages.map { ($0.name, $0.counts) })
         print("newsdedup: \(manifest.articles.read) articles, \(stage["copies"]?["groups"] ?? 0) duplicate groups, "
               + "\(stage["stories"]?["multiArticleClusters"] ?? 0) multi-article stories, \(stage["topics"]?["topics"] ?? 0) topics, "
-              + "\(manifest.articles.skipped) skipped inputs, \(String(format: "%.1f", manifest.totalSeconds))s -> \(out)/")
+              + "\(manifest.articles.skipped) skipped inputs, \(String(format: "%.1f", manifest.totalSeconds))s -> \(out)/"
+              + (manifest.night.map { ", night \($0)" } ?? ""))
+        if manifest.articles.skipped > 0 { throw ExitCode(RunExit.completedWithSkippedInputs) }
     }
+
+    /// `<out>.state`, beside the results folder.
+    static func defaultState(out: String) -> String {
+        var base = out
+        while base.count > 1 && base.hasSuffix("/") { base.removeLast() }
+        return base + ".state"
+    }
+}
+
+/// The exit codes of `newsdedup run` (README "Running it nightly", docs/nightly.md).
+enum RunExit {
+    static let success: Int32 = 0
+    static let failure: Int32 = 1
+    static let usage: Int32 = 2
+    static let completedWithSkippedInputs: Int32 = 3
+    static let strictSkippedInputs: Int32 = 4
+    static let lockHeld: Int32 = 5
 }
 
 /// Prints the first `limit` input issues as warnings and counts the rest.

@@ -23,11 +23,7 @@ public enum LSHIndex {
                 keys.removeAll(keepingCapacity: true)
                 let first = band * parameters.rows
                 for d in 0..<n where !isEmpty(d) {
-                    var h: UInt64 = 0xCBF2_9CE4_8422_2325 &+ UInt64(band)
-                    for r in 0..<parameters.rows {
-                        h = (h ^ UInt64(signatures.values[d * bins + first + r])) &* 0x0000_0100_0000_01B3
-                    }
-                    keys.append((h, Int32(d)))
+                    keys.append((bandKey(signatures.values[(d * bins + first)..<(d * bins + first + parameters.rows)], band: band), Int32(d)))
                 }
                 keys.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
                 var i = 0
@@ -55,6 +51,16 @@ public enum LSHIndex {
         all = uniqueSorted(all)
         return Result(pairs: all.map { (Int32(truncatingIfNeeded: $0 >> 32), Int32(truncatingIfNeeded: $0 & 0xFFFF_FFFF)) },
                       oversizedBuckets: oversized)
+    }
+
+    /// The bucket key of one band: FNV-1a over the band's signature values, seeded with the
+    /// band number (so equal values in different bands fall in different buckets). Fixed
+    /// across processes: the history database stores these keys (History/).
+    @inline(__always)
+    public static func bandKey(_ rows: ArraySlice<UInt32>, band: Int) -> UInt64 {
+        var h: UInt64 = 0xCBF2_9CE4_8422_2325 &+ UInt64(band)
+        for v in rows { h = (h ^ UInt64(v)) &* 0x0000_0100_0000_01B3 }
+        return h
     }
 
     static func uniqueSorted(_ a: [UInt64]) -> [UInt64] {

@@ -13,12 +13,14 @@ public struct Configuration: Codable, Sendable, Equatable {
     public var topics = TopicConfiguration()
     /// What `report.html` draws and lists (it never changes the JSON results).
     public var report = ReportConfiguration()
+    /// The history across nights (docs/nightly.md); used when a run has a state folder.
+    public var history = HistoryConfiguration()
     /// Worker threads for Swift's own parallel loops (nil: one per core).
     public var threads: Int? = nil
 
     public init() {}
 
-    enum CodingKeys: String, CodingKey { case reader, tfidf, copies, stories, topics, report, threads }
+    enum CodingKeys: String, CodingKey { case reader, tfidf, copies, stories, topics, report, history, threads }
 
     /// A manifest written before a setting existed (`explain` reads them) lacks its key: the
     /// setting then takes its default, and the recorded ones are kept.
@@ -31,6 +33,7 @@ public struct Configuration: Codable, Sendable, Equatable {
             stories = try c.decode(StoryConfiguration.self, forKey: .stories)
             topics = try c.decode(TopicConfiguration.self, forKey: .topics)
             report = try c.decodeIfPresent(ReportConfiguration.self, forKey: .report) ?? ReportConfiguration()
+            history = try c.decodeIfPresent(HistoryConfiguration.self, forKey: .history) ?? HistoryConfiguration()
             threads = try c.decodeIfPresent(Int.self, forKey: .threads)
         } catch DecodingError.keyNotFound {
             guard case let .table(entries) = try Node(from: decoder) else { throw DecodingError.dataCorrupted(
@@ -162,7 +165,7 @@ public struct ConfigurationKey {
 
 extension Configuration {
     /// The sections of a configuration file, in file order.
-    public static let sections = ["reader", "tfidf", "copies", "stories", "topics", "report"]
+    public static let sections = ["reader", "tfidf", "copies", "stories", "topics", "report", "history"]
 
     /// Every key of a configuration file, in file order: the described ones, then any setting
     /// added to a section without a description yet (`undescribedKeys`).
@@ -277,6 +280,15 @@ extension Configuration {
             K.int("report", "issues", \.report.issues, min: 0, "Skipped and repaired inputs listed in the report."),
             K.int("report", "colouredStories", \.report.colouredStories, min: 0, max: 10,
                   "Largest stories given their own colour on the topic map."),
+            // history
+            K.int("history", "retentionDays", \.history.retentionDays, min: 1,
+                  "Nights older than this many days before tonight's night are pruned from the state database (with a state folder)."),
+            K.double("history", "storyMinCosine", \.history.storyMinCosine, 0...1,
+                     "Tonight's story continues an earlier story (keeps its id) when their centroids' cosine is at least this, within stories.windowDays."),
+            K.int("history", "storyTerms", \.history.storyTerms, min: 1,
+                  "Strongest centroid terms stored per story (the look-up index and the cosine of storyMinCosine)."),
+            K.int("history", "articleTerms", \.history.articleTerms, min: 1,
+                  "Strongest TF-IDF terms stored per article (the cosine guard of copies across nights)."),
         ]
     }
 

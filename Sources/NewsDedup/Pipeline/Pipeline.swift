@@ -33,6 +33,10 @@ public struct Pipeline: Sendable {
     /// `run` logs stages, input issues and the files written here, with structured metadata,
     /// at `info` level or below. Silent by default.
     public var logger: Logger
+    /// Keep history across nights in this state folder (docs/nightly.md); nil: none.
+    public var history: HistoryOptions? = nil
+    /// Stop before writing (nothing written or committed) when any input had to be skipped.
+    public var strict = false
 
     public init(configuration: Configuration, logger: Logger = Pipeline.silentLogger,
                 observer: @escaping @Sendable (PipelineEvent) -> Void = { _ in }) {
@@ -71,12 +75,49 @@ public struct Pipeline: Sendable {
             }
             forward(event)
         }
-        let state = try logged.compute(inputs: inputs, stages: &stages)
+        // One run at a time per results folder and per state folder (released when the process
+        // ends, however it ends); leftovers of a killed run are removed under the lock.
+        let outLock = try RunLock(path: ResultsWriter.lockPath(output))
+        let stateLock = try history.map { try RunLock(path: ($0.stateFolder as NSString).appendingPathComponent("lock")) }
+        defer { stateLock?.release(); outLock.release() }
+        ResultsWriter(output: output).cleanStale()
+        let store = try history.map { try HistoryStore(folder: $0.stateFolder) }
+        var state = try logged.compute(inputs: inputs, stages: &stages)
+        if history != nil {
+            // A night places its articles by date: an undated one is reported (kept, repaired).
+            let told = Set(state.corpus.issues.filter { $0.reason.contains("date") }.map { "\($0.file)\u{1F}\($0.line ?? 0)" })
+            let undated = state.corpus.articles.filter { $0.date == nil && !told.contains("\($0.file)\u{1F}\($0.line ?? 0)") }.map {
+                InputIssue(file: $0.file, line: $0.line, action: .repaired,
+                           reason: "no date: article kept without one (the night and the story date window ignore it)")
+            }
+            undated.forEach { logged.observer(.issue($0)) }
+            state.corpus.issues += undated
+        }
+        let skipped = state.corpus.issues.filter { $0.action == .skipped }.count
+        if strict && skipped > 0 { throw PipelineError.skippedInputs(skipped) }
+        // History (docs/nightly.md): link tonight to earlier nights, rewriting group and story ids.
+        var night: (step: NightHistory, links: NightLinks)?
+        if let history, let store {
+            TestHooks.reached("history")
+            logged.observer(.stageStarted("history"))
+            let t = Date()
+            let step = NightHistory(store: store, configuration: configuration,
+                                    night: history.night ?? NightHistory.deriveNight(state.corpus.articles))
+            let links = try step.link(&state)
+            night = (step, links)
+            let seconds = Date().timeIntervalSince(t)
+            stages.append(.init(name: "history", seconds: seconds, counts: links.lookups))
+            logged.observer(.stageFinished("history", seconds: seconds, counts: links.lookups))
+        }
         let t0 = Date()
+        TestHooks.reached("write")
         logged.observer(.stageStarted("write"))
         // Each file is streamed into the results folder (ResultsWriter); the report gets the texts
         // the duplicates pass read for the groups it shows.
-        let outputs = ["duplicates.json", "clusters.json", "topics.json", "report.html", "manifest.json"]
+        var outputs = ["duplicates.json", "clusters.json", "topics.json", "report.html", "manifest.json"]
+        if night != nil { outputs.insert("history.json", at: 3) }
+        let cross = Dictionary((night?.links.groups ?? []).map { ($0.group, $0) }, uniquingKeysWith: { a, _ in a })
+        let nightName = night?.links.night ?? ""
         var texts: [Int: String] = [:]
         var sizes: [String: Int] = [:]
         func timed(_ name: String, _ body: @escaping (ResultsFile) throws -> Void) -> (String, (ResultsFile) throws -> Void) {
@@ -89,11 +130,22 @@ public struct Pipeline: Sendable {
             })
         }
         var manifest: RunManifest?
-        try ResultsWriter(output: output).write(streaming: [
+        var files = [
             timed("duplicates.json") { texts = try ResultsBuilder.writeDuplicates(
-                state, to: $0, keepingTextsOf: ReportBuilder.textsNeeded(state: state, caps: configuration.report)) },
+                state, to: $0, keepingTextsOf: ReportBuilder.textsNeeded(state: state, caps: configuration.report),
+                adjust: cross.isEmpty ? nil : { gi, g in
+                    if let c = cross[gi] { NightHistory.annotate(&g, cross: c, night: nightName) }
+                }) },
             timed("clusters.json") { try ResultsBuilder.writeClusters(state, to: $0) },
             timed("topics.json") { try ResultsBuilder.writeTopics(state, to: $0) },
+        ]
+        if let night {
+            files.append(timed("history.json") { file in
+                try file.write(ResultsWriter.encode(NightHistory.historyFile(
+                    links: night.links, state: state, retentionDays: configuration.history.retentionDays)))
+            })
+        }
+        try ResultsWriter(output: output).write(streaming: files + [
             timed("report.html") { file in
                 // The page shows the stages computed so far (writing is timed in the manifest only).
                 let pageManifest = makeManifest(inputs: inputs, state: state, stages: stages, started: started, outputs: outputs)
@@ -103,13 +155,23 @@ public struct Pipeline: Sendable {
         ]) {
             let writeSeconds = Date().timeIntervalSince(t0)
             stages.append(.init(name: "write", seconds: writeSeconds, counts: ["files": outputs.count]))
-            let m = makeManifest(inputs: inputs, state: state, stages: stages, started: started, outputs: outputs)
+            var m = makeManifest(inputs: inputs, state: state, stages: stages, started: started, outputs: outputs)
+            m.night = night?.links.night
+            m.state = history?.stateFolder
             manifest = m
             let data = try ResultsWriter.encode(m)
             sizes["manifest.json"] = data.count
             return data
         }
         logged.observer(.stageFinished("write", seconds: Date().timeIntervalSince(t0), counts: ["files": outputs.count]))
+        // The state commit comes after the results are in place: tonight's results depend only on
+        // earlier nights, so a crash before or during this one transaction leaves a state that
+        // the rerun of the same night turns into the same results (docs/nightly.md).
+        if let night {
+            let pruned = try night.step.commit(night.links)
+            TestHooks.reached("committed")
+            logger.info("history committed", metadata: ["night": .string(night.links.night), "pruned": .stringConvertible(pruned.count)])
+        }
         logger.info("results written", metadata: ["output": .string(output),
                                                   "bytes": .dictionary(sizes.mapValues { .stringConvertible($0) })])
         observer(.wrote(folder: output, files: sizes))
@@ -120,6 +182,7 @@ public struct Pipeline: Sendable {
     public func compute(inputs: [String], stages: inout [RunManifest.Stage]) throws -> PipelineState {
         if let threads = configuration.threads { Parallel.threads = max(1, threads) }
         func timed<T>(_ name: String, _ body: () throws -> (T, [String: Int])) rethrows -> T {
+            TestHooks.reached(name)
             observer(.stageStarted(name))
             let t = Date()
             let (value, counts) = try body()

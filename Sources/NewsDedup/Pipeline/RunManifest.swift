@@ -29,4 +29,7 @@ public struct RunManifest: Codable, Sendable {
     public var startedAt: String
     public var finishedAt: String
     public var complete: Bool
+    /// With history (docs/nightly.md): the night this run is, and the state folder. Absent otherwise.
+    public var night: String? = nil
+    public var state: String? = nil
 }

@@ -65,6 +65,10 @@ public struct CorpusReader: Sendable {
         for file in files {
             corpus.files.append(file.path)
             let ext = (file.path as NSString).pathExtension.lowercased()
+            if let reason = RawFile.precheck(file.path, sniffBinary: Self.jsonlExtensions.contains(ext)) {
+                corpus.issues.append(InputIssue(file: file.path, action: .skipped, reason: reason))
+                continue
+            }
             if Self.jsonlExtensions.contains(ext) {
                 flushText()
                 readJSONL(file) { article in accept(article, into: &corpus, seen: &seenIDs) } issue: { corpus.issues.append($0) } batchDone: { deliver() }
@@ -131,7 +135,7 @@ public struct CorpusReader: Sendable {
             let rel = relative.isEmpty ? name : relative + "/" + name
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: full, isDirectory: &isDirectory) else {
-                corpus.issues.append(InputIssue(file: full, action: .skipped, reason: "broken symbolic link or vanished file"))
+                corpus.issues.append(InputIssue(file: full, action: .skipped, reason: RawFile.missingReason(full)))
                 continue
             }
             if isDirectory.boolValue {
@@ -217,7 +221,20 @@ public struct CorpusReader: Sendable {
             // Split complete lines; keep the trailing partial line for the next batch.
             var lines: [(number: Int, range: Range<Int>)] = []
             var start = 0
-            for i in 0..<buffer.count where buffer[i] == 0x0A {
+            // Newlines found with memchr: C speed whatever the build (a 100 MB file is read in
+            // well under a second of splitting).
+            let newlines: [Int] = buffer.withUnsafeBytes { raw in
+                guard let base = raw.baseAddress else { return [] }
+                var out: [Int] = []
+                var p = 0
+                while p < raw.count, let hit = memchr(base + p, 0x0A, raw.count - p) {
+                    let i = base.distance(to: UnsafeRawPointer(hit))
+                    out.append(i)
+                    p = i + 1
+                }
+                return out
+            }
+            for i in newlines {
                 lineNumber += 1
                 if skippingLongLine { skippingLongLine = false; start = i + 1; continue }
                 if i - start > configuration.maxLineBytes {
@@ -281,7 +298,7 @@ public struct CorpusReader: Sendable {
         }
         // Blank lines are allowed and silently ignored.
         if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return (nil, []) }
-        if bytes.contains(0) { return skip("binary data (NUL byte) in a JSONL line") }
+        if bytes.withUnsafeBytes({ raw in raw.baseAddress.map { memchr($0, 0, raw.count) != nil } ?? false }) { return skip("binary data (NUL byte) in a JSONL line") }
         if fastPath, let fast = bytes.withUnsafeBufferPointer({ JSONLine.parse($0) }) {
             return makeArticle(id: fast.id!, rawTitle: fast.title ?? "", rawText: fast.text ?? "",
                                date: fast.date.map { .string($0) } ?? .none, source: fast.source, url: fast.url,

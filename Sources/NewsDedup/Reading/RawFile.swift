@@ -33,6 +33,37 @@ enum RawFile {
         return .success(bytes)
     }
 
+    /// Why a file found by the walk cannot be read at all, checked before opening it (opening a
+    /// FIFO would block the night): not a regular file, or, with `sniffBinary`, binary bytes in
+    /// its first 8 KiB (a JSONL file that is not text is skipped whole, not line by line).
+    /// nil when it may be read.
+    static func precheck(_ path: String, sniffBinary: Bool) -> String? {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return missingReason(path) }
+        let kind = st.st_mode & S_IFMT
+        if kind == S_IFDIR { return "is a folder, not a file" }
+        if kind != S_IFREG {
+            let what = kind == S_IFIFO ? "a FIFO" : kind == S_IFSOCK ? "a socket" : kind == S_IFCHR || kind == S_IFBLK ? "a device" : "not a regular file"
+            return "not a regular file (\(what)): not read"
+        }
+        guard sniffBinary else { return nil }
+        guard let f = fopen(path, "rb") else { return openFailureReason(path) }
+        defer { fclose(f) }
+        var head = [UInt8](repeating: 0, count: 8192)
+        let n = fread(&head, 1, head.count, f)
+        if n == 0 && ferror(f) != 0 { return "read error: \(String(cString: strerror(errno)))" }
+        if n > 0 && looksBinary(Array(head[0..<n])) { return "binary file (NUL bytes or mostly control characters), not text" }
+        return nil
+    }
+
+    /// Why `path` cannot be found: a symbolic-link loop, a broken link, or gone.
+    static func missingReason(_ path: String) -> String {
+        var st = stat()
+        if stat(path, &st) != 0 && errno == ELOOP { return "symbolic-link loop" }
+        if lstat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFLNK { return "broken symbolic link (its target does not exist)" }
+        return "no such file (it vanished, or a broken symbolic link)"
+    }
+
     /// The canonical absolute path (symbolic links resolved), or nil when it cannot be resolved.
     static func realPath(_ path: String) -> String? {
         guard let resolved = realpath(path, nil) else { return nil }

@@ -44,8 +44,10 @@ enum ResultsBuilder {
 
     /// Streams `duplicates.json` to `file`. Returns the texts of the articles in `keep` (read
     /// once here for the shared passages, kept for the report).
+    /// `adjust(groupIndex, &group)` may rewrite a group before it is written (history).
     static func writeDuplicates(_ s: PipelineState, to file: ResultsFile, keepingTextsOf keep: Set<Int> = [],
-                                window: Int = windowArticles) throws -> [Int: String] {
+                                window: Int = windowArticles,
+                                adjust: ((Int, inout DuplicatesFile.Group) -> Void)? = nil) throws -> [Int: String] {
         let groups = s.duplicates.groups
         var t = JSONText()
         DuplicatesFile.writeHead(articles: s.corpus.articles.count, to: &t)
@@ -53,11 +55,12 @@ enum ResultsBuilder {
                               depth: DuplicatesFile.groupDepth, into: &t, file: file) { range, part -> [(Int, String)] in
             var kept: [(Int, String)] = []
             for gi in range {
-                let g = group(s, groups[gi]) { i in
+                var g = group(s, groups[gi]) { i in
                     let text = s.corpus.text(of: i)
                     if keep.contains(i) { kept.append((i, text)) }
                     return text
                 }
+                adjust?(gi, &g)
                 try g.write(to: &part)
             }
             return kept

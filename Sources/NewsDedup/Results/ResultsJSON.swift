@@ -8,6 +8,7 @@ extension DuplicatesFile.Member {
         t.field("date", date)
         t.field("id", id)
         try t.field("jaccard", jaccard)
+        t.field("night", night)
         t.field("role", role)
         t.field("sharedPassage", sharedPassage)
         t.field("sharedShingles", sharedShingles)
@@ -22,6 +23,7 @@ extension DuplicatesFile.Group {
     func write(to t: inout JSONText) throws {
         t.beginObject()
         t.field("canonical", canonical)
+        t.field("canonicalNight", canonicalNight)
         t.field("id", id)
         t.key("members")
         t.beginArray()

@@ -25,14 +25,21 @@ public struct DuplicatesFile: Codable, Sendable {
         public var jaccard: Double
         public var containment: Double
         public var sharedShingles: Int
-        /// The longest run of words shared with the canonical (at most 40 words).
+        /// The longest run of words shared with the canonical (at most 40 words); empty in a
+        /// group whose canonical came from an earlier night (earlier texts are not kept).
         public var sharedPassage: String
+        /// With history (docs/nightly.md), in a group whose canonical came from an earlier night:
+        /// the night each member was read. Absent otherwise.
+        public var night: String? = nil
     }
     public struct Group: Codable, Sendable {
         public var id: String
         public var canonical: String
         public var size: Int
         public var members: [Member]
+        /// With history: the earlier night the canonical was read on, when it was not tonight
+        /// (the group continues that night's group and keeps its id). Absent otherwise.
+        public var canonicalNight: String? = nil
     }
     public var schemaVersion = ResultsSchema.version
     public var articles: Int

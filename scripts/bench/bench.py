@@ -9,7 +9,7 @@ docs/benchmarks.md for what every column means and how the reference is built.
 
 For every size N: generates the corpus once with `newsdedup-bench generate` into
 .bench/corpora/ (reused while N, the seed and the generator's source are the same), then runs
-`newsdedup run corpus.jsonl --out DIR --quiet` and, for the sizes in --reference-sizes,
+`newsdedup run corpus.jsonl --out DIR --quiet --no-history` (one night without a state folder, like the reference) and, for the sizes in --reference-sizes,
 `reference_pipeline.py corpus.jsonl --out DIR`, alternating (round 1 NewsDedup first, round 2
 the reference first, ...), each as a child process whose wall time and peak RSS
 (wait4 ru_maxrss) are measured here. Per-stage seconds come from NewsDedup's manifest.json and
@@ -171,7 +171,7 @@ def tail(path, lines=8):
 
 def run_newsdedup(a, n, corpus_dir, out_dir, log):
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    cmd = [str(a.newsdedup), "run", str(corpus_dir / "corpus.jsonl"), "--out", str(out_dir), "--quiet"]
+    cmd = [str(a.newsdedup), "run", str(corpus_dir / "corpus.jsonl"), "--out", str(out_dir), "--quiet", "--no-history"]
     if a.threads:
         cmd += ["--threads", str(a.threads)]
     r = run_child(cmd, out_dir.parent / "newsdedup.stdout", out_dir.parent / "newsdedup.stderr",
@@ -463,7 +463,7 @@ def main():
     report = {"started": started.isoformat(timespec="seconds"), "machine": machine(), "git": git_state(),
               "loadStart": loadavg(), "seed": a.seed, "generator": generator_version(),
               "environment": {k: os.environ[k] for k in THREAD_VARS if k in os.environ},
-              "newsdedupCommand": f"newsdedup run corpus.jsonl --out DIR --quiet{f' --threads {a.threads}' if a.threads else ''}",
+              "newsdedupCommand": f"newsdedup run corpus.jsonl --out DIR --quiet --no-history{f' --threads {a.threads}' if a.threads else ''}",
               "referenceCommand": " ".join(reference_command(a, "svd")),
               "options": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(a).items() if k != "score"},
               "rows": [], "runs": []}

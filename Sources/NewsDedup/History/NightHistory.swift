@@ -351,10 +351,9 @@ struct NightHistory {
 
         // 4. Stories: tonight's story continues an earlier one when a member copies one of its
         //    articles, or when their centroids are close enough within the date window.
-        let clusterer = StoryClusterer(configuration.stories)
         let clusters = state.stories.clusters
         let storyTerms: [[(String, Double)]] = clusters.map { c in
-            let centroid = clusterer.centroid(of: c.members, terms: state.terms)
+            let centroid = NightHistory.centroid(of: c.members, terms: state.terms)
             return NightHistory.top(centroid.map { (state.terms.vocabulary[Int($0.0)], $0.1) }, configuration.history.storyTerms)
         }
         func dateRange(_ c: StoryCluster) -> (String?, String?) {
@@ -538,5 +537,19 @@ struct NightHistory {
                                        Set(links.articles.compactMap(\.groupID)).count])
             return pruned
         }
+    }
+
+    /// The unit-length mean of `members`' TF-IDF rows, as (column, weight) sorted by column.
+    static func centroid(of members: [Int], terms: TermMatrix) -> [(Int32, Double)] {
+        var acc: [Int32: Double] = [:]
+        for m in members {
+            for p in terms.matrix.rowStart[m]..<terms.matrix.rowStart[m + 1] {
+                acc[terms.matrix.columnIndex[p], default: 0] += terms.matrix.values[p]
+            }
+        }
+        var vec = acc.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        let norm = vec.reduce(0) { $0 + $1.1 * $1.1 }.squareRoot()
+        if norm > 0 { for i in vec.indices { vec[i].1 /= norm } }
+        return vec
     }
 }

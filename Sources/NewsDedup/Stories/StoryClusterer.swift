@@ -1,17 +1,19 @@
 import Foundation
 import LinearAlgebra
 
-/// Groups independently written articles about one event.
+/// Groups independently written articles about one event. See docs/stories.md.
 ///
-/// 1. Voices: each duplicate group is one voice (the normalised mean of its members' TF-IDF
-///    rows), every other article is its own voice, so copies cannot outvote coverage.
-/// 2. Candidates: an inverted index finds the voices containing one of a voice's strongest
-///    terms; exact cosine for those; the best `neighbours` per voice are kept, within the date
-///    window. Each voice's local scale is its mean cosine to its 5 nearest voices.
-/// 3. Sparse average linkage on locally scaled similarity (CSLS): clusters merge, best pair
-///    first, while they are closer to each other than their members are to their usual
-///    neighbours (pairs outside the graph count as cosine 0).
-/// Cost: O(n * indexTerms * posting) for candidates, O(edges log edges) for merging; no n x n.
+/// 1. Voices: each duplicate group is one voice (the sum of its members' TF-IDF rows), every
+///    other article is its own voice, so copies cannot outvote coverage. Terms found in one
+///    outlet's articles only are left out (they say who wrote a piece, not what happened).
+/// 2. Candidates: an inverted index lists each voice under its `postingTerms` strongest terms,
+///    in date order, so a voice scans only the postings inside its date window; the voices
+///    sharing one of its `indexTerms` strongest terms accumulate a partial dot product, the best
+///    `candidates` get an exact similarity, the best `neighbours` are kept.
+/// 3. Sparse average linkage on locally scaled similarity (CSLS), with a merge floor derived
+///    from the background similarity of random pairs in the window.
+/// Cost: O(voices x indexTerms x windowed posting length) for candidates, O(edges log edges)
+/// for merging; memory O(voices x (postingTerms + neighbours)); no n x n structure anywhere.
 public struct StoryClusterer: Sendable {
     public var configuration: StoryConfiguration
 
@@ -25,114 +27,53 @@ public struct StoryClusterer: Sendable {
                         canonicalRank: [Int], reduced: Matrix? = nil) -> StoryClusters {
         let n = articles.count
         var stats = StoryStats()
-        // 1. Voices.
-        var voiceMembers: [[Int]] = []
-        var seenGroup = Set<Int32>()
-        let ordered = (0..<n).sorted { canonicalRank[$0] < canonicalRank[$1] }
-        for d in ordered {
-            let g = duplicates.groupOfArticle[d]
-            if g < 0 { voiceMembers.append([d]) } else if seenGroup.insert(g).inserted {
-                voiceMembers.append(duplicates.groups[Int(g)].members)
-            }
-        }
-        let v = voiceMembers.count
+        let voices = Voices(articles: articles, duplicates: duplicates, canonicalRank: canonicalRank)
+        let v = voices.count
         stats.voices = v
-        let vectors = voiceMembers.map { centroid(of: $0, terms: terms) }
-        let w = reduced == nil ? 0 : min(1, max(0, configuration.reducedWeight))
-        let reducedVoices: [[Double]] = w == 0 ? [] : voiceMembers.map { members in
-            let r = reduced!
-            var acc = [Double](repeating: 0, count: r.columns)
-            for m in members { for c in 0..<r.columns { acc[c] += r.elements[m + c * r.rows] } }
-            let norm = acc.reduce(0) { $0 + $1 * $1 }.squareRoot()
-            return norm > 0 ? acc.map { $0 / norm } : acc
-        }
-        func similarity(_ i: Int, _ j: Int) -> Double {
-            let s = StoryClusterer.dot(vectors[i], vectors[j])
-            if w == 0 { return s }
-            var r = 0.0
-            for c in 0..<reducedVoices[i].count { r += reducedVoices[i][c] * reducedVoices[j][c] }
-            return (1 - w) * s + w * r
-        }
-        let voiceDates: [(Int32, Int32)?] = voiceMembers.map { members in
-            let days = members.compactMap { articles[$0].date?.daysSinceEpoch }
-            return days.isEmpty ? nil : (days.min()!, days.max()!)
-        }
-
-        // 2. Candidates through an inverted index, as a search engine ranks documents: the
-        //    voices sharing one of a voice's strongest terms accumulate the partial dot product
-        //    over those terms; only the best `candidates` of them get an exact similarity.
-        //    Terms in more than `maxPosting` voices are skipped.
-        var postings: [Int32: [(Int32, Float)]] = [:]
-        for (i, vec) in vectors.enumerated() { for (t, w) in vec { postings[t, default: []].append((Int32(i), Float(w))) } }
-        let strongest: [[(Int32, Double)]] = vectors.map { vec in
-            Array(vec.sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }.prefix(configuration.indexTerms))
-        }
-        let window = Int32(configuration.windowDays)
+        let weight = configuration.fadeOutletTerms ? StoryClusterer.outletWeights(articles: articles, terms: terms)
+                                                          : [Double](repeating: 1, count: terms.matrix.columns)
+        let space = VoiceSpace(voices: voices, terms: terms, weight: weight, reduced: reduced,
+                               reducedWeight: reduced == nil ? 0 : min(1, max(0, configuration.reducedWeight)),
+                               postingTerms: max(configuration.postingTerms, configuration.indexTerms))
         let k = max(1, configuration.localScaleNeighbours)
-        let shortlist = max(configuration.candidates, configuration.neighbours, k)
-        let neighbourChunks = Parallel.mapChunks(v) { range -> ([[(Int32, Double)]], Int) in
-            var out: [[(Int32, Double)]] = []
-            var candidates = 0
-            var partial = [Float](repeating: 0, count: v)
-            var touched: [Int32] = []
-            for i in range {
-                for (t, wi) in strongest[i] {
-                    guard let list = postings[t], list.count <= configuration.maxPosting else { continue }
-                    for (j, wj) in list where Int(j) != i {
-                        if partial[Int(j)] == 0 { touched.append(j) }
-                        partial[Int(j)] += Float(wi) * wj
-                    }
-                }
-                candidates += touched.count
-                var ranked = touched.map { ($0, partial[Int($0)]) }
-                for j in touched { partial[Int(j)] = 0 }
-                touched.removeAll(keepingCapacity: true)
-                if ranked.count > shortlist {
-                    StoryClusterer.selectBest(&ranked, shortlist)
-                    ranked.removeLast(ranked.count - shortlist)
-                }
-                var scored: [(Int32, Double)] = []
-                for (j, _) in ranked {
-                    if let a = voiceDates[i], let b = voiceDates[Int(j)] {
-                        if b.0 - a.1 > window || a.0 - b.1 > window { continue }
-                    }
-                    let s = similarity(i, Int(j))
-                    if s > 0 { scored.append((j, s)) }
-                }
-                scored.sort { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }
-                out.append(Array(scored.prefix(max(configuration.neighbours, k))))
-            }
-            return (out, candidates)
-        }
-        var neighbours: [[(Int32, Double)]] = []
-        neighbours.reserveCapacity(v)
-        for (chunk, c) in neighbourChunks { neighbours.append(contentsOf: chunk); stats.candidatePairs += c }
-        // Local scale (CSLS, Conneau et al. 2018): each voice's mean cosine to its k nearest voices.
-        let scale: [Double] = neighbours.map { list in list.prefix(k).reduce(0) { $0 + $1.1 } / Double(k) }
-        var edgeMap: [UInt64: Double] = [:]
-        for (i, list) in neighbours.enumerated() {
-            for (j, s) in list.prefix(configuration.neighbours) {
-                edgeMap[UInt64(UInt32(min(i, Int(j)))) << 32 | UInt64(UInt32(max(i, Int(j))))] = s
-            }
-        }
-        stats.edges = edgeMap.count
+        let search = NeighbourSearch(space: space, window: Int32(max(0, configuration.windowDays)),
+                                     indexTerms: configuration.indexTerms, maxPosting: configuration.maxPosting,
+                                     shortlist: max(configuration.candidates, configuration.neighbours, k),
+                                     keep: max(configuration.neighbours, k))
+        let graph = search.run()
+        stats.candidatePairs = graph.candidatePairs
+        let background = configuration.backgroundPairs > 0 ? search.background(pairs: configuration.backgroundPairs, graph: graph, nearest: k) : nil
+        stats.backgroundMean = background?.mean ?? 0
+        stats.backgroundDeviation = background?.deviation ?? 0
+        stats.windowVoices = background?.windowVoices ?? 0
 
-        // 3. Sparse average linkage on locally scaled similarity.
-        let (labels, merges) = averageLinkage(voiceCount: v, edges: edgeMap, scale: scale)
+        // Local scale (CSLS, Conneau et al. 2018): each voice's mean similarity to its k nearest.
+        var scale = [Double](repeating: 0, count: v)
+        for i in 0..<v {
+            var s = 0.0
+            for p in graph.start[i]..<min(graph.start[i + 1], graph.start[i] + k) { s += Double(graph.similarity[p]) }
+            scale[i] = s / Double(k)
+        }
+        let adjacency = Adjacency(graph: graph, voices: v, neighbours: configuration.neighbours)
+        stats.edges = adjacency.edgeCount
+
+        // The chance level: what the best of a voice's m window comparisons reaches among
+        // unrelated pairs (the expected maximum of m draws from the background, Gumbel
+        // approximation for a normal background). A merge of clusters A and B compares a mean
+        // over |A||B| pairs, whose chance excess shrinks as 1/sqrt(|A||B|).
+        var floor = Floor(minimum: configuration.minCosine, mean: 0, chance: 0)
+        if let b = background {
+            let m = max(3, b.windowVoices)
+            let s = (2 * log(m)).squareRoot()
+            let location = s - (log(log(m)) + log(4 * Double.pi)) / (2 * s)
+            floor = Floor(minimum: configuration.minCosine, mean: b.mean, chance: b.mean + b.deviation * (location + 0.5772156649 / s))
+        }
+        stats.floor = floor.chance
+        let (labels, merges) = averageLinkage(adjacency: adjacency, scale: scale, floor: floor)
         stats.merges = merges
 
-        // Assemble clusters of articles.
-        var byLabel: [Int: [Int]] = [:]
-        for i in 0..<v { byLabel[labels[i], default: []].append(contentsOf: voiceMembers[i]) }
-        var clusters: [StoryCluster] = []
-        for (_, members) in byLabel {
-            let sorted = members.sorted { canonicalRank[$0] < canonicalRank[$1] }
-            clusters.append(makeCluster(sorted, articles: articles, terms: terms, duplicates: duplicates))
-        }
-        clusters.sort { a, b in
-            if a.members.count != b.members.count { return a.members.count > b.members.count }
-            return canonicalRank[a.members[0]] < canonicalRank[b.members[0]]
-        }
+        let clusters = assemble(labels: labels, voices: voices, articles: articles, terms: terms,
+                                duplicates: duplicates, canonicalRank: canonicalRank)
         var clusterOf = [Int32](repeating: -1, count: n)
         for (ci, c) in clusters.enumerated() { for m in c.members { clusterOf[m] = Int32(ci) } }
         stats.clusters = clusters.count
@@ -140,100 +81,207 @@ public struct StoryClusterer: Sendable {
         return StoryClusters(clusters: clusters, clusterOfArticle: clusterOf, stats: stats)
     }
 
-    /// Sparse average linkage on locally scaled similarity: two clusters A and B merge, best
-    /// pair first, while the mean CSLS over their cross pairs,
-    /// `2 * meanCos(A, B) - level(A) - level(B)`, is at least `threshold` (level: the mean local
-    /// scale, or for a large story its scaled internal cohesion; see `level`): they are
-    /// closer to each other than their voices are to their usual neighbours, so hubs (generic
-    /// pieces close to everything) need more to merge. Pairs outside the neighbour graph count
-    /// as cosine 0; mean cosines below `minCosine` never merge (an isolated article's low scale
-    /// must not make a weak pair look close). Deterministic: ties go to smaller labels.
-    func averageLinkage(voiceCount v: Int, edges: [UInt64: Double], scale: [Double]) -> ([Int], Int) {
-        let threshold = configuration.threshold, floor = configuration.minCosine
-        var size = [Double](repeating: 1, count: v)
-        var scaleSum = scale
-        var version = [Int](repeating: 0, count: v)
-        var parent = Array(0..<v)
-        var alive = [Bool](repeating: true, count: v)
-        var links = [[Int: Double]](repeating: [:], count: v)   // cluster -> (cluster -> summed cosine)
-        for key in edges.keys.sorted() {
-            let s = edges[key]!
-            let a = Int(key >> 32), b = Int(key & 0xFFFF_FFFF)
-            links[a][b, default: 0] += s
-            links[b][a, default: 0] += s
+    /// Term weights for story similarity: 1 for a term found in articles of at least two
+    /// outlets; for a term confined to one outlet, the probability that its articles all fall
+    /// in one outlet by chance (`sum over outlets of C(n_o, df) / C(n, df)`), so that outlet
+    /// vocabulary (footers, house templates) fades in a corpus of many outlets while a corpus of
+    /// one outlet keeps every term. An article without a source is an outlet of its own.
+    /// O(nonzeros), in parallel over articles.
+    static func outletWeights(articles: [Article], terms: TermMatrix) -> [Double] {
+        let columns = terms.matrix.columns
+        var ids: [String: Int32] = [:]
+        var outlet = [Int32](repeating: 0, count: articles.count)
+        var outletSize: [Int] = []
+        for (i, a) in articles.enumerated() {
+            if let s = a.source, !s.isEmpty {
+                if let id = ids[s] { outlet[i] = id; outletSize[Int(id)] += 1 } else {
+                    let id = Int32(ids.count); ids[s] = id; outlet[i] = id; outletSize.append(1)
+                }
+            } else {
+                outlet[i] = -1 - Int32(truncatingIfNeeded: i)
+            }
         }
-        var internalSum = [Double](repeating: 0, count: v)
+        let none = Int32.min, many = Int32.max
+        let m = terms.matrix
+        let parts = Parallel.mapChunks(articles.count) { range -> ([Int32], [Int32]) in
+            var first = [Int32](repeating: none, count: columns)
+            var df = [Int32](repeating: 0, count: columns)
+            for d in range {
+                let o = outlet[d]
+                for p in m.rowStart[d]..<m.rowStart[d + 1] {
+                    let t = Int(m.columnIndex[p])
+                    df[t] += 1
+                    if first[t] == none { first[t] = o } else if first[t] != o { first[t] = many }
+                }
+            }
+            return (first, df)
+        }
+        var first = [Int32](repeating: none, count: columns)
+        var df = [Int](repeating: 0, count: columns)
+        for (part, counts) in parts {
+            for t in 0..<columns where part[t] != none {
+                df[t] += Int(counts[t])
+                if first[t] == none { first[t] = part[t] } else if first[t] != part[t] { first[t] = many }
+            }
+        }
+        // Chance that df articles drawn without replacement all come from one outlet.
+        let n = articles.count
+        var chance: [Double] = [1, 1]
+        func chanceOf(_ d: Int) -> Double {
+            while chance.count <= d {
+                let k = chance.count
+                var p = 0.0
+                for size in outletSize where size >= k {
+                    var q = 1.0
+                    for j in 0..<k { q *= Double(size - j) / Double(n - j) }
+                    p += q
+                }
+                chance.append(p)
+            }
+            return chance[d]
+        }
+        return (0..<columns).map { t in
+            if first[t] == many || first[t] == none { return 1 }
+            if first[t] < 0 { return 1 }   // one article without a source
+            return chanceOf(df[t])
+        }
+    }
+
+    struct Floor {
+        var minimum: Double
+        var mean: Double
+        /// The chance level of one pair; 0 when not derived.
+        var chance: Double
+        func at(pairs: Double) -> Double {
+            guard chance > mean else { return minimum }
+            return max(minimum, mean + (chance - mean) / pairs.squareRoot())
+        }
+    }
+
+    /// Sparse average linkage on locally scaled similarity: two clusters A and B merge, best
+    /// pair first, while `2 * meanSim(A, B) - level(A) - level(B)` is at least `threshold` and
+    /// `meanSim(A, B)` reaches the floor. Pairs outside the neighbour graph count as 0.
+    /// Level: a small cluster's mean local scale; from `largeStoryVoices` voices on, the lower
+    /// of `cohesionFactor` x its mean internal similarity and the midpoint between that cohesion
+    /// and its voices' similarity to their nearest outsiders. Deterministic: ties go to
+    /// smaller labels, and a merged cluster keeps the smaller label.
+    func averageLinkage(adjacency adj: Adjacency, scale: [Double], floor: Floor) -> ([Int32], Int) {
+        let v = scale.count
+        let threshold = configuration.threshold
+        let k = max(1, configuration.localScaleNeighbours)
         let largeStory = Double(max(2, configuration.largeStoryVoices))
         let cohesionFactor = configuration.cohesionFactor
-        /// The level a cluster's voices are expected to reach with a true partner: the mean
-        /// local scale of its voices; for a story of `largeStoryVoices` or more, a share of its
-        /// own mean internal cosine instead (in a large story every voice's nearest neighbours
-        /// are its own story-mates, so local scales overstate what the rest of the story reaches).
+        var size = [Double](repeating: 1, count: v)
+        var scaleSum = scale
+        var internalSum = [Double](repeating: 0, count: v)
+        var version = [UInt32](repeating: 0, count: v)
+        var parent = [Int32](0..<Int32(v))
+        var next = [Int32](repeating: -1, count: v), tail = [Int32](0..<Int32(v))
+        var links: [[Link]] = (0..<v).map { i in
+            (adj.start[i]..<adj.start[i + 1]).map { Link(cluster: adj.neighbour[$0], sum: Double(adj.similarity[$0])) }
+                .sorted { $0.cluster < $1.cluster }
+        }
+        func find(_ x: Int32) -> Int32 {
+            var r = x
+            while parent[Int(r)] != r { r = parent[Int(r)] }
+            var y = x
+            while parent[Int(y)] != r { let p = parent[Int(y)]; parent[Int(y)] = r; y = p }
+            return r
+        }
+        // A voice's outside level: its mean similarity to its k nearest voices outside its cluster.
+        func recomputeOutside(_ i: Int, root: Int32) -> Double {
+            var s = 0.0, got = 0
+            for p in adj.start[i]..<adj.start[i + 1] where got < k {
+                if find(adj.neighbour[p]) != root { s += Double(adj.similarity[p]); got += 1 }
+            }
+            return s / Double(k)
+        }
+        var outside = (0..<v).map { recomputeOutside($0, root: Int32($0)) }
+        var outsideSum = outside
         func level(_ c: Int) -> Double {
             if size[c] < largeStory { return scaleSum[c] / size[c] }
-            return cohesionFactor * internalSum[c] / (size[c] * (size[c] - 1) / 2)
+            let cohesion = internalSum[c] / (size[c] * (size[c] - 1) / 2)
+            return min(cohesionFactor * cohesion, (cohesion + outsideSum[c] / size[c]) / 2)
         }
         func score(_ a: Int, _ b: Int, _ sum: Double) -> Double {
-            let meanCosine = sum / (size[a] * size[b])
-            if meanCosine < floor { return -.infinity }
-            return 2 * meanCosine - level(a) - level(b)
+            let pairs = size[a] * size[b]
+            let mean = sum / pairs
+            if mean < floor.at(pairs: pairs) { return -.infinity }
+            return 2 * mean - level(a) - level(b)
         }
-        struct Entry { var score: Double; var a: Int; var b: Int; var va: Int; var vb: Int }
-        var heap = Heap<Entry>(by: { x, y in x.score != y.score ? x.score > y.score : (x.a != y.a ? x.a < y.a : x.b < y.b) })
+        var heap = MergeHeap()
         for a in 0..<v {
-            for b in links[a].keys.sorted() where a < b {
-                let sc = score(a, b, links[a][b]!)
-                if sc >= threshold { heap.push(Entry(score: sc, a: a, b: b, va: 0, vb: 0)) }
+            for l in links[a] where Int(l.cluster) > a {
+                let sc = score(a, Int(l.cluster), l.sum)
+                if sc >= threshold { heap.items.append(.init(score: sc, a: Int32(a), b: l.cluster, va: 0, vb: 0)) }
             }
         }
+        heap.heapify()
         var merges = 0
+        var stamp = [Int32](repeating: -1, count: v)
+        var touched: [Int32] = []
         while let e = heap.pop() {
-            guard alive[e.a], alive[e.b], version[e.a] == e.va, version[e.b] == e.vb else { continue }
-            let (a, b) = (e.a, e.b)   // merge b into a (a < b)
+            let a = Int(e.a), b = Int(e.b)
+            guard parent[a] == e.a, parent[b] == e.b, version[a] == e.va, version[b] == e.vb else { continue }
             merges += 1
-            alive[b] = false
-            parent[b] = a
-            internalSum[a] += internalSum[b] + (links[a][b] ?? 0)
+            // Merge b into a (a < b).
+            var cross = 0.0
+            for l in links[a] where find(l.cluster) == e.b { cross += l.sum }
+            parent[b] = e.a
+            internalSum[a] += internalSum[b] + cross
             size[a] += size[b]
             scaleSum[a] += scaleSum[b]
-            version[a] += 1
-            links[a][b] = nil
-            for (c, sc) in links[b] where c != a {
-                links[c][b] = nil
-                let total = (links[a][c] ?? 0) + sc
-                links[a][c] = total
-                links[c][a] = total
+            version[a] &+= 1
+            // Outside levels change for the smaller side's voices and their neighbours on the other side.
+            let small = size[b] <= size[a] - size[b] ? e.b : e.a
+            touched.removeAll(keepingCapacity: true)
+            var x = small
+            while x >= 0 {
+                if stamp[Int(x)] != Int32(merges) { stamp[Int(x)] = Int32(merges); touched.append(x) }
+                for p in adj.start[Int(x)]..<adj.start[Int(x) + 1] {
+                    let y = adj.neighbour[p]
+                    if stamp[Int(y)] != Int32(merges) && find(y) == e.a { stamp[Int(y)] = Int32(merges); touched.append(y) }
+                }
+                x = next[Int(x)]
             }
-            links[b] = [:]
-            for c in links[a].keys.sorted() {
-                let sc = score(a, c, links[a][c]!)
+            // Splice b's member list after a's.
+            next[Int(tail[a])] = e.b
+            tail[a] = tail[b]
+            outsideSum[a] += outsideSum[b]
+            for y in touched {
+                let o = recomputeOutside(Int(y), root: e.a)
+                outsideSum[a] += o - outside[Int(y)]
+                outside[Int(y)] = o
+            }
+            // Rebuild a's links: both lists, relabelled to current roots, internal ones dropped.
+            var merged = links[a]
+            merged.append(contentsOf: links[b])
+            links[b] = []
+            for i in merged.indices { merged[i].cluster = find(merged[i].cluster) }
+            merged.sort { $0.cluster < $1.cluster }
+            var out: [Link] = []
+            out.reserveCapacity(merged.count)
+            for l in merged where l.cluster != e.a {
+                if let last = out.last, last.cluster == l.cluster { out[out.count - 1].sum += l.sum } else { out.append(l) }
+            }
+            links[a] = out
+            for l in out {
+                let c = Int(l.cluster)
+                let sc = score(a, c, l.sum)
                 if sc >= threshold {
-                    heap.push(a < c ? Entry(score: sc, a: a, b: c, va: version[a], vb: version[c])
-                                    : Entry(score: sc, a: c, b: a, va: version[c], vb: version[a]))
+                    heap.push(a < c ? .init(score: sc, a: Int32(a), b: Int32(c), va: version[a], vb: version[c])
+                                    : .init(score: sc, a: Int32(c), b: Int32(a), va: version[c], vb: version[a]))
                 }
             }
         }
-        func root(_ x: Int) -> Int { var r = x; while parent[r] != r { r = parent[r] }; return r }
-        return ((0..<v).map(root), merges)
-    }
-
-    func centroid(of members: [Int], terms: TermMatrix) -> [(Int32, Double)] {
-        var acc: [Int32: Double] = [:]
-        for m in members {
-            for p in terms.matrix.rowStart[m]..<terms.matrix.rowStart[m + 1] {
-                acc[terms.matrix.columnIndex[p], default: 0] += terms.matrix.values[p]
-            }
-        }
-        var vec = acc.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
-        let norm = vec.reduce(0) { $0 + $1.1 * $1.1 }.squareRoot()
-        if norm > 0 { for i in vec.indices { vec[i].1 /= norm } }
-        return vec
+        return ((0..<Int32(v)).map(find), merges)
     }
 
     /// Moves the `k` best entries (highest score, ties by smaller id: a total order, so the
     /// chosen set is deterministic) to the front, in expected linear time (quickselect).
     static func selectBest(_ a: inout [(Int32, Float)], _ k: Int) {
         func before(_ x: (Int32, Float), _ y: (Int32, Float)) -> Bool { x.1 != y.1 ? x.1 > y.1 : x.0 < y.0 }
+        guard k > 0, k < a.count else { return }
         var lo = 0, hi = a.count - 1
         var rng = SplitMix64(seed: UInt64(a.count))
         while lo < hi {
@@ -255,32 +303,60 @@ public struct StoryClusterer: Sendable {
         }
         return s
     }
+}
 
-    func makeCluster(_ members: [Int], articles: [Article], terms: TermMatrix, duplicates: DuplicateGroups) -> StoryCluster {
-        let c = centroid(of: members, terms: terms)
-        var similarity: [Double] = []
-        for m in members {
-            let row = (terms.matrix.rowStart[m]..<terms.matrix.rowStart[m + 1]).map { (terms.matrix.columnIndex[$0], terms.matrix.values[$0]) }
-            similarity.append(StoryClusterer.dot(row, c))
+struct Link {
+    var cluster: Int32
+    var sum: Double
+}
+
+/// A max-heap of candidate merges (best score first; ties by smaller labels).
+struct MergeHeap {
+    struct Entry {
+        var score: Double
+        var a: Int32
+        var b: Int32
+        var va: UInt32
+        var vb: UInt32
+        @inline(__always) func before(_ o: Entry) -> Bool {
+            score != o.score ? score > o.score : (a != o.a ? a < o.a : b < o.b)
         }
-        // Headline: the member nearest the centroid, canonicals of duplicate groups preferred.
-        var best = 0
-        func key(_ i: Int) -> (Int, Double) {
-            let m = members[i]
-            let g = duplicates.groupOfArticle[m]
-            let isCopy = g >= 0 && duplicates.groups[Int(g)].canonical != m
-            return (isCopy ? 0 : 1, similarity[i])
+    }
+    var items: [Entry] = []
+
+    mutating func heapify() {
+        if items.count < 2 { return }
+        for i in stride(from: items.count / 2 - 1, through: 0, by: -1) { siftDown(i) }
+    }
+
+    mutating func push(_ x: Entry) {
+        items.append(x)
+        var i = items.count - 1
+        while i > 0 {
+            let p = (i - 1) / 2
+            if items[i].before(items[p]) { items.swapAt(i, p); i = p } else { break }
         }
-        for i in members.indices.dropFirst() {
-            let (ka, sa) = key(i), (kb, sb) = key(best)
-            if ka > kb || (ka == kb && sa > sb + 1e-12) { best = i }
+    }
+
+    mutating func pop() -> Entry? {
+        guard !items.isEmpty else { return nil }
+        items.swapAt(0, items.count - 1)
+        let top = items.removeLast()
+        siftDown(0)
+        return top
+    }
+
+    private mutating func siftDown(_ start: Int) {
+        var i = start
+        let n = items.count
+        while true {
+            let l = 2 * i + 1, r = l + 1
+            var m = i
+            if l < n && items[l].before(items[m]) { m = l }
+            if r < n && items[r].before(items[m]) { m = r }
+            if m == i { return }
+            items.swapAt(i, m)
+            i = m
         }
-        let top = c.sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }.prefix(configuration.topTerms)
-            .map { (term: terms.vocabulary[Int($0.0)], weight: $0.1) }
-        let groups = Set(members.compactMap { duplicates.groupOfArticle[$0] >= 0 ? Int(duplicates.groupOfArticle[$0]) : nil }).sorted()
-        // Id: from the founding member (first in canonical order), so a story keeps it as it grows.
-        let id = "story-" + ShingleHash.hex(ShingleHash.mix(ShingleHash.fnv1a(articles[members[0]].id.utf8))).prefix(12)
-        return StoryCluster(id: String(id), members: members, headline: members[best], similarity: similarity,
-                            topTerms: top, duplicateGroups: groups)
     }
 }

@@ -33,5 +33,12 @@ public struct StoryStats: Codable, Sendable, Equatable {
     public var merges = 0
     public var clusters = 0
     public var multiArticleClusters = 0
+    /// The background: mean and standard deviation of the similarity of random voice pairs
+    /// within the date window, and the mean number of voices in a window.
+    public var backgroundMean = 0.0
+    public var backgroundDeviation = 0.0
+    public var windowVoices = 0.0
+    /// The derived chance level of one pair (0 when not derived); see docs/stories.md.
+    public var floor = 0.0
     public init() {}
 }

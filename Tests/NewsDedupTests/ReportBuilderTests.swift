@@ -14,7 +14,12 @@ enum ReportFixture {
         """.split(separator: " ").map(String.init)
 
     /// `n` words drawn by a fixed generator from `seed`.
-    static func text(_ seed: UInt64, _ n: Int = 110) -> String {
+    static let otherWords = """
+        okapi sanctuary zanzibar quokka narwhal aardvark rescue volunteers kestrel island keeper enclosure \
+        vet feeding lagoon reef tide lantern orchard cider harvest apple barrel cellar vintner frost
+        """.split(separator: " ").map(String.init)
+
+    static func text(_ seed: UInt64, _ n: Int = 110, words: [String] = words) -> String {
         var state = seed &* 0x9E37_79B9_7F4A_7C15 &+ 1
         var out: [String] = []
         for _ in 0..<n {
@@ -40,8 +45,15 @@ enum ReportFixture {
                               to: "gamma/trimmed.txt", in: folder)
         for i in 0..<5 {
             let source = ["alpha", "beta", "gamma"][i % 3]
+            // Number 4 retells number 3 in its own words (the same words, reversed: no shared
+            // 3-word shingle, so not a copy, but the same story).
+            // Numbers 3 and 4 are a second story, in words of their own (the others share one
+            // vocabulary): 4 retells 3 with its words reversed (no shared shingle, not a copy).
+            let own = text(103, words: otherWords)
+            let body = i == 3 ? own : i == 4 ? own.dropLast().split(separator: " ").reversed().joined(separator: " ") + "."
+                                             : text(UInt64(100 + i))
             try TestSupport.write(TestSupport.seedFormat(date: "2024-11-1\(5 + i % 3)", title: "Single story number \(i)",
-                                                         paragraphs: [text(UInt64(100 + i))]),
+                                                         paragraphs: [body]),
                                   to: "\(source)/single\(i).txt", in: folder)
         }
         return folder

@@ -3,8 +3,8 @@ import XCTest
 @testable import NewsDedup
 
 /// Helpers for the report and listing tests: a small corpus with one duplicate group (an
-/// original, a copy with an outlet footer appended, a trimmed copy), unrelated singles, and a
-/// headline full of HTML.
+/// original, a copy with an outlet footer appended, a trimmed copy), singles (two of them
+/// independent reports of one event), and a headline full of HTML.
 enum ReportFixture {
     static let words = """
         harbor council vote budget bridge repair river flood storm power outage mayor school teacher strike union \
@@ -20,6 +20,19 @@ enum ReportFixture {
         for _ in 0..<n {
             state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
             out.append(words[Int((state >> 33) % UInt64(words.count))])
+        }
+        return out.joined(separator: " ") + "."
+    }
+
+    /// Single i's words: 80 drawn from its own quarter of the word list (so singles about
+    /// different things share no words).
+    static func singleText(_ i: Int) -> String {
+        let pool = words.count / 4, first = (i % 4) * pool
+        var state = UInt64(100 + i) &* 0x9E37_79B9_7F4A_7C15 &+ 1
+        var out: [String] = []
+        for _ in 0..<80 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            out.append(words[first + Int((state >> 33) % UInt64(pool))])
         }
         return out.joined(separator: " ") + "."
     }
@@ -40,8 +53,11 @@ enum ReportFixture {
                               to: "gamma/trimmed.txt", in: folder)
         for i in 0..<5 {
             let source = ["alpha", "beta", "gamma"][i % 3]
+            // Singles 3 and 4 report one event in their own words (the same words in reverse
+            // order: no shared shingles, so not copies), a second multi-article story.
+            let body = i == 4 ? singleText(3).dropLast().split(separator: " ").reversed().joined(separator: " ") + "." : singleText(i)
             try TestSupport.write(TestSupport.seedFormat(date: "2024-11-1\(5 + i % 3)", title: "Single story number \(i)",
-                                                         paragraphs: [text(UInt64(100 + i))]),
+                                                         paragraphs: [body]),
                                   to: "\(source)/single\(i).txt", in: folder)
         }
         return folder

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import LinearAlgebra
 @testable import NewsDedup
 import SyntheticNews
 
@@ -119,5 +120,90 @@ final class StoryClusteringTests: XCTestCase {
         for g in state.duplicates.groups {
             XCTAssertEqual(Set(g.members.map { state.stories.clusterOfArticle[$0] }).count, 1)
         }
+    }
+
+    /// The demo corpus (Corpus/, truth in Corpus/truth.json): each planted story comes out as
+    /// exactly one story, no unrelated article joins a planted story, and the templated items
+    /// (two earnings briefs, two football results: one template, different subjects) stay apart.
+    func testDemoPlantedStoriesAreOneStoryEach() throws {
+        struct Truth: Decodable { var documents: [String]; var story_clusters: [[String]] }
+        let corpus = TestSupport.repositoryRoot.appendingPathComponent("Corpus")
+        let truth = try JSONDecoder().decode(Truth.self, from: Data(contentsOf: corpus.appendingPathComponent("truth.json")))
+        let state = try compute([corpus.path])
+        var storyOf: [String: String] = [:]
+        var membersOf: [String: Set<String>] = [:]
+        for c in state.stories.clusters {
+            let ids = Set(c.members.map { state.corpus.articles[$0].id })
+            membersOf[c.id] = ids
+            for id in ids { storyOf[id] = c.id }
+        }
+        XCTAssertEqual(Set(storyOf.keys), Set(truth.documents))
+        let planted = Set(truth.story_clusters.joined())
+        for story in truth.story_clusters {
+            let homes = Set(story.map { storyOf[$0]! })
+            XCTAssertEqual(homes.count, 1, "planted story \(story[0]) is split over \(homes.count) stories")
+            if let home = homes.first {
+                let extra = membersOf[home]!.subtracting(story)
+                XCTAssertTrue(extra.isEmpty, "planted story \(story[0]) took in \(extra.sorted())")
+            }
+        }
+        let unrelated = Set(truth.documents).subtracting(planted)
+        XCTAssertFalse(unrelated.isEmpty)
+        for id in unrelated {
+            XCTAssertTrue(membersOf[storyOf[id]!]!.isDisjoint(with: planted), "\(id) joined a planted story")
+        }
+        for (a, b) in [("global-brief-agency/2024-11-15-brief-harwick-instruments-q3-results.txt",
+                        "global-brief-agency/2024-11-15-brief-tollan-foods-q3-results.txt"),
+                       ("riverside-gazette/2024-11-16-soccer-result-riverside-athletic-castleford.txt",
+                        "summit-daily-record/2024-11-16-soccer-result-harlow-vale-eastholm.txt")] {
+            XCTAssertNotEqual(storyOf[a], storyOf[b], "templated items \(a) and \(b) are one story")
+        }
+        XCTAssertGreaterThan(state.stories.stats.templatePairs, 0)
+    }
+
+    /// Headlines cut from one template, naming different subjects in the same slot, are told
+    /// apart; an update with a new figure, a headline in title case, or an abbreviation is not.
+    func testHeadlineTemplates() {
+        let titles = [
+            "BRIEF-Harwick Instruments Q3 shr 1.12 dlrs vs 0.98 dlrs",            // 0
+            "BRIEF-Tollan Foods Q3 shr 0.47 dlrs vs 0.52 dlrs",                   // 1
+            "SOCCER-Premier Division result: Riverside Athletic 3 Castleford 1",  // 2
+            "SOCCER-Premier Division result: Harlow Vale 2 Eastholm 1",           // 3
+            "Storm Idris leaves 85,000 homes without power on Kestrel Coast",     // 4
+            "Storm Idris leaves 90,000 homes without power on Kestrel Coast",     // 5
+            "House Delays Vote on Infrastructure Bill as Democrats Feud",         // 6
+            "House Delays Vote on Trillion Bipartisan Infrastructure Bill",       // 7
+            "Biden to withdraw troops from Afghanistan by Sept. 11",              // 8
+            "Biden to withdraw troops from Afghanistan by September 11",          // 9
+        ]
+        let h = HeadlineTemplates(titles: titles, vocabulary: ["foods", "harwick", "instruments", "tollan"])
+        let never: (Int, Int32) -> Bool = { _, _ in false }
+        XCTAssertEqual(HeadlineTemplates.words(titles[0]), ["BRIEF", "Harwick", "Instruments", "Q3", "shr", "1.12", "dlrs", "vs", "0.98", "dlrs"])
+        XCTAssertTrue(h.sameTemplate(0, 1, mentions: never))
+        XCTAssertTrue(h.sameTemplate(2, 3, mentions: never))
+        XCTAssertFalse(h.sameTemplate(4, 5, mentions: never), "numbers alone: an update of one event")
+        XCTAssertFalse(h.sameTemplate(6, 7, mentions: never), "title case: capitals mark no names")
+        XCTAssertFalse(h.sameTemplate(8, 9, mentions: never), "an abbreviation is the same name")
+        XCTAssertFalse(h.sameTemplate(0, 2, mentions: never))
+        // A name the other article mentions in its text is shared, not a different subject.
+        XCTAssertFalse(h.sameTemplate(0, 1, mentions: { _, _ in true }))
+    }
+
+    /// A term confined to one outlet fades by the chance of that confinement at random: kept in
+    /// a one-outlet corpus, close to 0 among many outlets; a term of two outlets keeps weight 1.
+    func testOutletVocabularyFades() {
+        func weights(_ sources: [String]) -> [Double] {
+            // Term 0 in articles 0 and 1, term 1 in articles 0 and 2.
+            let m = CSRMatrix(rows: sources.count, columns: 2, rowStart: [0, 2, 3, 4] + [Int](repeating: 4, count: sources.count - 3),
+                              columnIndex: [0, 1, 0, 1], values: [1, 1, 1, 1])
+            let terms = TermMatrix(matrix: m, vocabulary: ["a", "b"], idf: [1, 1])
+            let articles = sources.enumerated().map { Article(id: "\($0.offset)", title: "", text: "", source: $0.element) }
+            return StoryClusterer.outletWeights(articles: articles, terms: terms)
+        }
+        XCTAssertEqual(weights(["x", "x", "x"]), [1, 1])
+        let many = weights(["x", "x", "y"] + (0..<17).map { "o\($0)" })
+        XCTAssertEqual(many[1], 1, "a term of two outlets")
+        // Term 0 lies in outlet x (2 of 20 articles): chance 2/20 * 1/19.
+        XCTAssertEqual(many[0], 2.0 / 20 * 1 / 19, accuracy: 1e-12)
     }
 }

@@ -233,6 +233,8 @@ extension Configuration {
                   "Two dated voices (articles, or duplicate groups) more than this many days apart are never linked directly; a story can still span longer through articles in between."),
             K.int("stories", "indexTerms", \.stories.indexTerms, min: 1,
                   "Candidates of a voice are the voices sharing one of its this-many strongest terms."),
+            K.int("stories", "sketchTerms", \.stories.sketchTerms, min: 0,
+                  "Neighbours are chosen by cosines over each voice's this-many strongest terms (0: whole rows); the kept neighbours' similarities are exact."),
             K.int("stories", "postingTerms", \.stories.postingTerms, min: 1,
                   "The inverted index lists each voice under this many of its strongest terms (memory: voices x postingTerms)."),
             K.int("stories", "maxPosting", \.stories.maxPosting, min: 1,

@@ -34,7 +34,8 @@ public struct StoryClusterer: Sendable {
                                                           : [Double](repeating: 1, count: terms.matrix.columns)
         let space = VoiceSpace(voices: voices, terms: terms, weight: weight, reduced: reduced,
                                reducedWeight: reduced == nil ? 0 : min(1, max(0, configuration.reducedWeight)),
-                               postingTerms: max(configuration.postingTerms, configuration.indexTerms))
+                               postingTerms: max(configuration.postingTerms, configuration.indexTerms),
+                               sketchTerms: max(0, configuration.sketchTerms))
         let k = max(1, configuration.localScaleNeighbours)
         let search = NeighbourSearch(space: space, window: Int32(max(0, configuration.windowDays)),
                                      indexTerms: configuration.indexTerms, maxPosting: configuration.maxPosting,
@@ -54,8 +55,11 @@ public struct StoryClusterer: Sendable {
             for p in graph.start[i]..<min(graph.start[i + 1], graph.start[i] + k) { s += Double(graph.similarity[p]) }
             scale[i] = s / Double(k)
         }
-        let adjacency = Adjacency(graph: graph, voices: v, neighbours: configuration.neighbours)
+        let headlines = HeadlineTemplates(titles: space.firstMember.map { articles[Int($0)].title }, vocabulary: terms.vocabulary)
+        let adjacency = Adjacency(graph: graph, voices: v, neighbours: configuration.neighbours,
+                                  drop: { headlines.sameTemplate($0, $1, mentions: space.has) })
         stats.edges = adjacency.edgeCount
+        stats.templatePairs = adjacency.dropped
 
         // The chance level: what the best of a voice's m window comparisons reaches among
         // unrelated pairs (the expected maximum of m draws from the background, Gumbel
@@ -360,3 +364,4 @@ struct MergeHeap {
         }
     }
 }
+

@@ -30,6 +30,8 @@ public struct StoryStats: Codable, Sendable, Equatable {
     public var voices = 0
     public var candidatePairs = 0
     public var edges = 0
+    /// Neighbour pairs left unlinked because their headlines are two instances of one template.
+    public var templatePairs = 0
     public var merges = 0
     public var clusters = 0
     public var multiArticleClusters = 0

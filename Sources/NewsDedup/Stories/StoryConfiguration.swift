@@ -7,6 +7,10 @@ public struct StoryConfiguration: Codable, Sendable, Equatable {
     /// The inverted index lists each voice under its this-many strongest terms (so memory is
     /// voices x postingTerms, whatever the vocabulary).
     public var postingTerms: Int = 32
+    /// A voice's candidates are ranked by the cosine over each voice's this-many strongest terms
+    /// (its sketch: a bounded, cache-friendly row; 0 uses whole rows); the `neighbours` kept then
+    /// get their exact similarity.
+    public var sketchTerms: Int = 64
     /// Terms carried by more voices than this within a voice's date window are too common to
     /// find neighbours by.
     public var maxPosting: Int = 2000

@@ -88,6 +88,8 @@ struct VoiceSpace {
     var groupValue: [Double] = []
     /// Voice -> row in the group arrays, or -1 (a single article: its TF-IDF row).
     var groupRow: [Int32]
+    /// Each voice's first article (its row, for a single article).
+    var firstMember: [Int32]
     var inverseNorm: [Double]
     /// The voice's strongest kept terms, strongest first, with their normalised weights.
     var topStart: [Int]
@@ -100,11 +102,28 @@ struct VoiceSpace {
     /// Normalised reduced (SVD) voice vectors, row-major, `components` per voice; empty when unused.
     var reducedVoices: [Float]
     var components: Int
+    /// Similarities use each voice's this-many strongest terms (0: the whole row).
+    let sketchTerms: Int
     let reducedWeight: Double
 
     var count: Int { voices.count }
 
-    init(voices: Voices, terms: TermMatrix, weight: [Double], reduced: Matrix?, reducedWeight: Double, postingTerms: Int) {
+    /// Whether voice i's row has term t (binary search in the sorted row).
+    func has(_ i: Int, _ t: Int32) -> Bool {
+        let g = groupRow[i]
+        let cols: [Int32], lo: Int, hi: Int
+        if g < 0 {
+            let d = Int(firstMember[i])
+            (cols, lo, hi) = (terms.matrix.columnIndex, terms.matrix.rowStart[d], terms.matrix.rowStart[d + 1])
+        } else {
+            (cols, lo, hi) = (groupColumn, groupStart[Int(g)], groupStart[Int(g) + 1])
+        }
+        var a = lo, b = hi
+        while a < b { let m = (a + b) / 2; if cols[m] < t { a = m + 1 } else { b = m } }
+        return a < hi && cols[a] == t
+    }
+
+    init(voices: Voices, terms: TermMatrix, weight: [Double], reduced: Matrix?, reducedWeight: Double, postingTerms: Int, sketchTerms: Int) {
         self.voices = voices
         self.terms = terms
         self.weight = weight
@@ -114,6 +133,7 @@ struct VoiceSpace {
         let m = terms.matrix
         // Group rows (dense accumulation over the group's members).
         groupRow = [Int32](repeating: -1, count: v)
+        firstMember = (0..<v).map { voices.members[voices.start[$0]] }
         var dense = [Double](repeating: 0, count: columns)
         var used: [Int32] = []
         for i in 0..<v where voices.group[i] >= 0 {
@@ -132,7 +152,8 @@ struct VoiceSpace {
             groupStart.append(groupColumn.count)
         }
         // Norms and strongest terms, in parallel over voices.
-        let T = max(1, postingTerms)
+        let T = max(1, postingTerms, sketchTerms)
+        self.sketchTerms = sketchTerms
         let perChunk = Parallel.mapChunks(v) { [groupRow, groupStart, groupColumn, groupValue] range -> ([Double], [Int], [Int32], [Float]) in
             var norms: [Double] = [], counts: [Int] = [], tops: [Int32] = [], weights: [Float] = []
             var scratch: [(Int32, Float)] = []
@@ -171,14 +192,16 @@ struct VoiceSpace {
         }
         // Postings: the transpose of the strongest-term lists, filled in voice order.
         var postingCount = [Int](repeating: 0, count: columns + 1)
-        for t in topTerm { postingCount[Int(t) + 1] += 1 }
+        for i in 0..<v {
+            for p in topStart[i]..<min(topStart[i + 1], topStart[i] + postingTerms) { postingCount[Int(topTerm[p]) + 1] += 1 }
+        }
         for t in 0..<columns { postingCount[t + 1] += postingCount[t] }
         postingStart = postingCount
         var fill = postingCount
-        postingVoice = [Int32](repeating: 0, count: topTerm.count)
-        postingWeight = [Float](repeating: 0, count: topTerm.count)
+        postingVoice = [Int32](repeating: 0, count: postingCount[columns])
+        postingWeight = [Float](repeating: 0, count: postingCount[columns])
         for i in 0..<v {
-            for p in topStart[i]..<topStart[i + 1] {
+            for p in topStart[i]..<min(topStart[i + 1], topStart[i] + postingTerms) {
                 let t = Int(topTerm[p])
                 postingVoice[fill[t]] = Int32(i)
                 postingWeight[fill[t]] = topWeight[p]
@@ -255,48 +278,135 @@ struct NeighbourSearch {
         return vs.lo[j] - vs.hi[i] <= window && vs.lo[i] - vs.hi[j] <= window
     }
 
-    /// Per-thread scratch for exact similarities: the query voice scattered into a dense row.
-    struct Scratch {
-        var dense: [Float]
-        var used: [Int32] = []
-        init(columns: Int) { dense = [Float](repeating: 0, count: columns) }
-    }
+    /// Raw views of the arrays the hot loops read (valid inside `withRaw`).
+    struct Raw {
+        let matrixStart: UnsafeBufferPointer<Int>
+        let matrixColumn: UnsafeBufferPointer<Int32>
+        let matrixValue: UnsafeBufferPointer<Double>
+        let groupStart: UnsafeBufferPointer<Int>
+        let groupColumn: UnsafeBufferPointer<Int32>
+        let groupValue: UnsafeBufferPointer<Double>
+        let groupRow: UnsafeBufferPointer<Int32>
+        let firstMember: UnsafeBufferPointer<Int32>
+        let inverseNorm: UnsafeBufferPointer<Double>
+        let weight: UnsafeBufferPointer<Double>
+        let reduced: UnsafeBufferPointer<Float>
+        let topStart: UnsafeBufferPointer<Int>
+        let topTerm: UnsafeBufferPointer<Int32>
+        let topWeight: UnsafeBufferPointer<Float>
 
-    func scatter(_ i: Int, into s: inout Scratch) {
-        let inv = space.inverseNorm[i]
-        forEachEntry(i) { t, x in
-            // Both sides' term factors go into the scattered row: the gather multiplies raw values.
-            let w = space.weight[Int(t)]
-            if w > 0 { s.dense[Int(t)] = Float(x * w * w * inv); s.used.append(t) }
+        /// Voice i's raw row: columns, values, length.
+        @inline(__always) func row(_ i: Int) -> (UnsafePointer<Int32>, UnsafePointer<Double>, Int) {
+            let g = Int(groupRow[i])
+            if g < 0 {
+                let d = Int(firstMember[i])
+                let a = matrixStart[d], b = matrixStart[d + 1]
+                return (matrixColumn.baseAddress! + a, matrixValue.baseAddress! + a, b - a)
+            }
+            let a = groupStart[g], b = groupStart[g + 1]
+            return (groupColumn.baseAddress! + a, groupValue.baseAddress! + a, b - a)
         }
     }
 
-    func clear(_ s: inout Scratch) {
+    func withRaw<R>(_ body: (Raw) -> R) -> R {
+        let m = space.terms.matrix
+        // Empty arrays have no base address: give every view at least one element.
+        let gc = space.groupColumn.isEmpty ? [Int32(0)] : space.groupColumn
+        let gv = space.groupValue.isEmpty ? [0.0] : space.groupValue
+        let mc = m.columnIndex.isEmpty ? [Int32(0)] : m.columnIndex
+        let mv = m.values.isEmpty ? [0.0] : m.values
+        let rv = space.reducedVoices.isEmpty ? [Float(0)] : space.reducedVoices
+        let tt = space.topTerm.isEmpty ? [Int32(0)] : space.topTerm
+        let tw = space.topWeight.isEmpty ? [Float(0)] : space.topWeight
+        return m.rowStart.withUnsafeBufferPointer { ms in mc.withUnsafeBufferPointer { mcol in mv.withUnsafeBufferPointer { mval in
+            space.groupStart.withUnsafeBufferPointer { gs in gc.withUnsafeBufferPointer { gcol in gv.withUnsafeBufferPointer { gval in
+                space.groupRow.withUnsafeBufferPointer { gr in space.firstMember.withUnsafeBufferPointer { fm in
+                    space.inverseNorm.withUnsafeBufferPointer { inv in space.weight.withUnsafeBufferPointer { w in
+                        rv.withUnsafeBufferPointer { red in
+                          space.topStart.withUnsafeBufferPointer { ts in tt.withUnsafeBufferPointer { tterm in tw.withUnsafeBufferPointer { tweight in
+                            body(Raw(matrixStart: ms, matrixColumn: mcol, matrixValue: mval, groupStart: gs, groupColumn: gcol,
+                                     groupValue: gval, groupRow: gr, firstMember: fm, inverseNorm: inv, weight: w, reduced: red,
+                                     topStart: ts, topTerm: tterm, topWeight: tweight))
+                          }}}
+                        }
+                    }}
+                }}
+            }}}
+        }}}
+    }
+
+    /// Per-thread scratch for exact similarities: the query voice scattered into a dense row.
+    final class Scratch {
+        let dense: UnsafeMutablePointer<Float>
+        let columns: Int
+        var used: [Int32] = []
+        init(columns: Int) {
+            self.columns = max(1, columns)
+            dense = .allocate(capacity: self.columns)
+            dense.initialize(repeating: 0, count: self.columns)
+        }
+        deinit { dense.deallocate() }
+    }
+
+    /// Scatters voice i (scaled by its inverse norm and both sides' term factors: the gather
+    /// multiplies the other voice's raw values) into the scratch row.
+    func scatter(_ i: Int, into s: Scratch, _ raw: Raw, sketch: Bool = false) {
+        if sketch {
+            for p in raw.topStart[i]..<raw.topStart[i + 1] { s.dense[Int(raw.topTerm[p])] = raw.topWeight[p]; s.used.append(raw.topTerm[p]) }
+            return
+        }
+        let inv = raw.inverseNorm[i]
+        let (cols, vals, count) = raw.row(i)
+        for q in 0..<count {
+            let t = Int(cols[q])
+            let w = raw.weight[t]
+            if w > 0 { s.dense[t] = Float(vals[q] * w * w * inv); s.used.append(cols[q]) }
+        }
+    }
+
+    func clear(_ s: Scratch) {
         for t in s.used { s.dense[Int(t)] = 0 }
         s.used.removeAll(keepingCapacity: true)
     }
 
-    @inline(__always) func forEachEntry(_ i: Int, _ body: (Int32, Double) -> Void) {
-        let g = space.groupRow[i]
-        if g < 0 {
-            let m = space.terms.matrix
-            let d = Int(space.voices.members[space.voices.start[i]])
-            for p in m.rowStart[d]..<m.rowStart[d + 1] { body(m.columnIndex[p], m.values[p]) }
-        } else {
-            for p in space.groupStart[Int(g)]..<space.groupStart[Int(g) + 1] { body(space.groupColumn[p], space.groupValue[p]) }
+    /// Similarity of the scattered query voice i to voice j.
+    @inline(__always) func similarity(_ i: Int, _ j: Int, _ s: Scratch, _ raw: Raw, sketch: Bool = false) -> Double {
+        let dense = s.dense
+        if sketch {
+            var f0: Float = 0, f1: Float = 0
+            var p = raw.topStart[j]
+            let e = raw.topStart[j + 1]
+            while p + 2 <= e {
+                f0 += dense[Int(raw.topTerm[p])] * raw.topWeight[p]
+                f1 += dense[Int(raw.topTerm[p + 1])] * raw.topWeight[p + 1]
+                p += 2
+            }
+            if p < e { f0 += dense[Int(raw.topTerm[p])] * raw.topWeight[p] }
+            return mix(Double(f0 + f1), i, j, raw)
         }
+        let (cols, vals, count) = raw.row(j)
+        // Four running sums break the addition chain (the gather dominates the story stage).
+        var d0 = 0.0, d1 = 0.0, d2 = 0.0, d3 = 0.0
+        var q = 0
+        while q + 4 <= count {
+            d0 += Double(dense[Int(cols[q])]) * vals[q]
+            d1 += Double(dense[Int(cols[q + 1])]) * vals[q + 1]
+            d2 += Double(dense[Int(cols[q + 2])]) * vals[q + 2]
+            d3 += Double(dense[Int(cols[q + 3])]) * vals[q + 3]
+            q += 4
+        }
+        while q < count { d0 += Double(dense[Int(cols[q])]) * vals[q]; q += 1 }
+        let dot = ((d0 + d1) + (d2 + d3)) * raw.inverseNorm[j]
+        return mix(dot, i, j, raw)
     }
 
-    /// Similarity of the scattered query voice i to voice j.
-    func similarity(_ i: Int, _ j: Int, _ s: Scratch) -> Double {
-        var dot = 0.0
-        forEachEntry(j) { t, x in dot += Double(s.dense[Int(t)]) * x }
-        dot *= space.inverseNorm[j]
+    @inline(__always) func mix(_ dot: Double, _ i: Int, _ j: Int, _ raw: Raw) -> Double {
         let w = space.reducedWeight
-        if w == 0 || space.components == 0 { return dot }
-        var r: Float = 0
         let c = space.components
-        for q in 0..<c { r += space.reducedVoices[i * c + q] * space.reducedVoices[j * c + q] }
+        if w == 0 || c == 0 { return dot }
+        var r: Float = 0
+        let a = raw.reduced.baseAddress! + i * c, b = raw.reduced.baseAddress! + j * c
+        for q in 0..<c { r += a[q] * b[q] }
         return (1 - w) * dot + w * Double(r)
     }
 
@@ -304,36 +414,44 @@ struct NeighbourSearch {
         let v = space.count
         let vs = space.voices
         let columns = space.terms.matrix.columns
-        let chunks = Parallel.mapChunks(v, chunks: max(1, min(v, Parallel.threads * 8))) { range -> ([Int], [Int32], [Float], Int) in
+        let chunks = withRaw { raw in
+          space.postingStart.withUnsafeBufferPointer { pStart in
+          (space.postingVoice.isEmpty ? [Int32(0)] : space.postingVoice).withUnsafeBufferPointer { pVoice in
+          (space.postingWeight.isEmpty ? [Float(0)] : space.postingWeight).withUnsafeBufferPointer { pWeight in
+          Parallel.mapChunks(v, chunks: max(1, min(v, Parallel.threads * 8))) { range -> ([Int], [Int32], [Float], Int) in
             var counts: [Int] = [], nbrs: [Int32] = [], sims: [Float] = []
             var candidates = 0
-            var partial = [Float](repeating: 0, count: v)
+            let partial = UnsafeMutablePointer<Float>.allocate(capacity: max(1, v))
+            partial.initialize(repeating: 0, count: max(1, v))
+            defer { partial.deallocate() }
             var touched: [Int32] = []
             var ranked: [(Int32, Float)] = []
             var scored: [(Int32, Double)] = []
-            var scratch = Scratch(columns: columns)
+            let scratch = Scratch(columns: columns)
             for i in range {
                 let dated = windowRange(i)
+                let loI = i < vs.dated ? vs.lo[i] : 0, hiI = i < vs.dated ? vs.hi[i] : 0
                 for p in space.topStart[i]..<min(space.topStart[i + 1], space.topStart[i] + indexTerms) {
                     let t = Int(space.topTerm[p])
                     let wi = space.topWeight[p]
-                    let s = space.postingStart[t], e = space.postingStart[t + 1]
+                    let s = pStart[t], e = pStart[t + 1]
                     // Positions of the window's dated voices and of the undated tail in this posting list.
-                    let a = lowerBound(space.postingVoice, s, e, Int32(dated.lowerBound))
-                    let b = lowerBound(space.postingVoice, a, e, Int32(dated.upperBound))
-                    let u = lowerBound(space.postingVoice, b, e, Int32(vs.dated))
+                    let a = lowerBound(pVoice, s, e, Int32(dated.lowerBound))
+                    let b = lowerBound(pVoice, a, e, Int32(dated.upperBound))
+                    let u = lowerBound(pVoice, b, e, Int32(vs.dated))
                     if (b - a) + (e - u) > maxPosting { continue }
                     for q in a..<b {
-                        let j = Int(space.postingVoice[q])
-                        if j == i || !inWindow(i, j) { continue }
+                        let j = Int(pVoice[q])
+                        if j == i { continue }
+                        if i < vs.dated && (vs.lo[j] - hiI > window || loI - vs.hi[j] > window) { continue }
                         if partial[j] == 0 { touched.append(Int32(j)) }
-                        partial[j] += wi * space.postingWeight[q]
+                        partial[j] += wi * pWeight[q]
                     }
                     for q in u..<e {
-                        let j = Int(space.postingVoice[q])
+                        let j = Int(pVoice[q])
                         if j == i { continue }
                         if partial[j] == 0 { touched.append(Int32(j)) }
-                        partial[j] += wi * space.postingWeight[q]
+                        partial[j] += wi * pWeight[q]
                     }
                 }
                 candidates += touched.count
@@ -345,20 +463,31 @@ struct NeighbourSearch {
                     ranked.removeLast(ranked.count - shortlist)
                 }
                 scored.removeAll(keepingCapacity: true)
+                let sketch = space.sketchTerms > 0
                 if !ranked.isEmpty {
-                    scatter(i, into: &scratch)
+                    scatter(i, into: scratch, raw, sketch: sketch)
                     for (j, _) in ranked {
-                        let s = self.similarity(i, Int(j), scratch)
+                        let s = self.similarity(i, Int(j), scratch, raw, sketch: sketch)
                         if s > 0 { scored.append((j, s)) }
                     }
-                    clear(&scratch)
+                    clear(scratch)
                 }
                 scored.sort { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }
+                if sketch && !scored.isEmpty {
+                    // The sketches chose the neighbours; their similarities are computed exactly.
+                    if scored.count > keep { scored.removeLast(scored.count - keep) }
+                    scatter(i, into: scratch, raw)
+                    for q in scored.indices { scored[q].1 = self.similarity(i, Int(scored[q].0), scratch, raw) }
+                    clear(scratch)
+                    scored.removeAll { $0.1 <= 0 }
+                    scored.sort { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }
+                }
                 let kept = min(keep, scored.count)
                 counts.append(kept)
                 for q in 0..<kept { nbrs.append(scored[q].0); sims.append(Float(scored[q].1)) }
             }
             return (counts, nbrs, sims, candidates)
+          }}}}
         }
         var start = [0]
         start.reserveCapacity(v + 1)
@@ -388,9 +517,9 @@ struct NeighbourSearch {
         let sampled = max(1, min(v, pairs / perVoice))
         let columns = space.terms.matrix.columns
         let vs = space.voices
-        let results = Parallel.mapChunks(sampled) { range -> ([Double], [Double]) in
+        let results = withRaw { raw in Parallel.mapChunks(sampled) { range -> ([Double], [Double]) in
             var sims: [Double] = [], populations: [Double] = []
-            var scratch = Scratch(columns: columns)
+            let scratch = Scratch(columns: columns)
             for s in range {
                 let i = Int((Int64(s) * Int64(v)) / Int64(sampled))
                 let dated = windowRange(i)
@@ -399,17 +528,17 @@ struct NeighbourSearch {
                 populations.append(Double(max(0, total - 1)))
                 guard total > 1 else { continue }
                 var rng = SplitMix64(seed: UInt64(i) &* 0x9E37_79B9_7F4A_7C15 ^ 0x5EED)
-                scatter(i, into: &scratch)
+                scatter(i, into: scratch, raw)
                 for _ in 0..<perVoice {
                     let r = Int(rng.next() % UInt64(total))
                     let j = r < dated.count ? dated.lowerBound + r : vs.dated + (r - dated.count)
                     if j == i || !inWindow(i, j) || near(i, j) || near(j, i) { continue }
-                    sims.append(self.similarity(i, j, scratch))
+                    sims.append(self.similarity(i, j, scratch, raw))
                 }
-                clear(&scratch)
+                clear(scratch)
             }
             return (sims, populations)
-        }
+        } }
         var sum = 0.0, count = 0.0, population = 0.0, voices = 0.0
         for (sims, pops) in results {
             for s in sims { sum += s; count += 1 }
@@ -424,7 +553,7 @@ struct NeighbourSearch {
 }
 
 /// First position in `a[lo..<hi]` (sorted ascending) whose value is at least `x`.
-@inline(__always) func lowerBound(_ a: [Int32], _ lo: Int, _ hi: Int, _ x: Int32) -> Int {
+@inline(__always) func lowerBound(_ a: UnsafeBufferPointer<Int32>, _ lo: Int, _ hi: Int, _ x: Int32) -> Int {
     var l = lo, h = hi
     while l < h { let m = (l + h) >> 1; if a[m] < x { l = m + 1 } else { h = m } }
     return l
@@ -438,7 +567,10 @@ struct Adjacency {
     var similarity: [Float]
     var edgeCount: Int
 
-    init(graph: NeighbourGraph, voices v: Int, neighbours: Int) {
+    /// `drop(a, b)` (a < b) removes an edge (two headlines of one template); `dropped` counts them.
+    var dropped = 0
+
+    init(graph: NeighbourGraph, voices v: Int, neighbours: Int, drop: (Int, Int) -> Bool = { _, _ in false }) {
         // Directed edges bucketed by their lower end (counting sort), then deduplicated: when both
         // ends keep each other, the similarity computed from the lower end is used.
         var lowerCount = [Int](repeating: 0, count: v + 1)
@@ -474,6 +606,7 @@ struct Adjacency {
             var last: Int32 = -1
             for (b, _, s) in bucket where b != last {
                 last = b
+                if drop(a, Int(b)) { dropped += 1; continue }
                 edges.append((Int32(a), b, s))
                 degree[a + 1] += 1
                 degree[Int(b) + 1] += 1

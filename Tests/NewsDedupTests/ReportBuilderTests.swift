@@ -175,10 +175,19 @@ final class ReportBuilderTests: XCTestCase {
     func testWordDiffMarksAppendedAndChangedWords() {
         let canonical = WordDiff.words("the mayor said the bridge repair would start in spring after the council vote")
         let copy = WordDiff.words("the mayor said the bridge repair would begin in spring after the council vote. Sign up for our newsletter")
-        let diff = WordDiff(copy: copy, canonicalTrigrams: WordDiff.trigrams(canonical.map(WordDiff.key)))
+        var keys = WordKeys()
+        let canonicalIDs = keys.ids(canonical)
+        let copyIDs = keys.ids(copy)
+        let diff = WordDiff(copy: copy, ids: copyIDs, canonicalTrigrams: WordDiff.trigrams(canonicalIDs))
         let added = zip(copy, diff.added).filter(\.1).map { String($0.0) }
         XCTAssertEqual(added, ["begin", "Sign", "up", "for", "our", "newsletter"])
         XCTAssertTrue(diff.excerptHTML().contains("<mark>Sign up for our newsletter</mark>"))
         XCTAssertEqual(WordDiff.parts("1-Musk’s"), ["1", "musk"])
+        // What the copy lacks: "start" (reworded).
+        XCTAssertEqual(WordDiff.addedCount(ids: canonicalIDs, canonicalTrigrams: WordDiff.trigrams(copyIDs)), 1)
+        // Texts of fewer than 3 words compare words alone.
+        let short = WordDiff.words("Bridge repair")
+        let shortDiff = WordDiff(copy: short, ids: keys.ids(short), canonicalTrigrams: WordDiff.trigrams(keys.ids(WordDiff.words("bridge"))))
+        XCTAssertEqual(shortDiff.added, [false, true])
     }
 }

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import LinearAlgebra
 import Logging
 
@@ -213,6 +216,9 @@ public struct Pipeline: Sendable {
                         "skipped": c.issues.filter { $0.action == .skipped }.count,
                         "repaired": c.issues.filter { $0.action == .repaired }.count])
         }
+        // The released texts were small heap blocks: give their pages back to the system before
+        // the large arrays of the next stages are allocated (glibc keeps freed heap otherwise).
+        Pipeline.returnFreedMemory()
         var (analyzed, kept) = timed("analyze") { () -> ((AnalyzedCorpus, KeptShingles), [String: Int]) in
             var tokenized = stream.finish()
             let articles = corpus.articles
@@ -244,6 +250,7 @@ public struct Pipeline: Sendable {
         analyzed.termIDs = []
         analyzed.termCounts = []
         analyzed.termStart = []
+        Pipeline.returnFreedMemory()
         let order = CopyDetector.canonicalOrder(articles, analyzed: analyzed)
         var rank = [Int](repeating: 0, count: articles.count)
         for (r, d) in order.enumerated() { rank[d] = r }
@@ -273,6 +280,15 @@ public struct Pipeline: Sendable {
         }
         return PipelineState(corpus: corpus, analyzed: analyzed, model: model, terms: terms, kept: kept,
                              canonicalOrder: order, duplicates: duplicates, stories: stories, topics: topics)
+    }
+
+    /// Returns free heap pages to the system (`malloc_trim`), so peak RSS follows what is live.
+    static func returnFreedMemory() {
+        #if canImport(Glibc)
+        // glibc's malloc_trim is not in Swift's Glibc module: look it up (absent elsewhere).
+        typealias Trim = @convention(c) (Int) -> Int32
+        if let symbol = dlsym(nil, "malloc_trim") { _ = unsafeBitCast(symbol, to: Trim.self)(0) }
+        #endif
     }
 
     func makeManifest(inputs: [String], state: PipelineState, stages: [RunManifest.Stage], started: Date,

@@ -113,7 +113,9 @@ public struct TextAnalyzer: Sendable {
                 chunk.tokenEnd.append(Int32(end))
                 chunk.tokenCounts.append(Int32(end - bodyStart))
             }
-            chunk.shingles = Array(chunk.shingles)   // trims spare capacity
+            // Trim the growth slack (arrays grow by doubling): copies of exactly the used size.
+            chunk.shingles = chunk.shingles.withUnsafeBufferPointer { Array($0) }
+            chunk.tokens = chunk.tokens.withUnsafeBufferPointer { Array($0) }
             return chunk
         }
     }

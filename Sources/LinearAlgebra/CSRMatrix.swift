@@ -143,12 +143,27 @@ public struct CSRMatrix: Sendable, Equatable {
     }
 
     /// `transpose(self) * y` in single precision for a row-major `y` (rows x k), without
-    /// building the transpose: each thread owns a range of output rows (columns of `self`)
-    /// and scans the entries in row order, so every output sums in the same order as a
-    /// product with `transposed` would, whatever the thread count. Row-major columns x k.
+    /// building the transpose. Row-major columns x k.
     public func transposeMultiplyRowMajor(_ y: [Float], k: Int) -> [Float] {
         precondition(y.count == rows * k, "transposeMultiplyRowMajor: sizes differ")
-        var z = [Float](repeating: 0, count: columns * k)
+        return scatterTransposed(y, k: k)
+    }
+
+    /// `transpose(self) * x` in double precision for a dense `x` (rows x k), without building
+    /// the transpose (same summation order as `transposed.multiply(x)`). Returns columns x k.
+    public func transposeMultiply(_ x: Matrix) throws -> Matrix {
+        guard x.rows == rows else {
+            throw LinearAlgebraError.dimensionMismatch("transposed sparse \(columns)x\(rows) times dense \(x.rows)x\(x.columns)")
+        }
+        let zr = scatterTransposed(x.transposed.elements, k: x.columns)   // row-major in, row-major out
+        return Matrix(rows: x.columns, columns: columns, elements: zr).transposed
+    }
+
+    /// `transpose(self) * y` for a row-major `y` (rows x k): each thread owns a range of output
+    /// rows (columns of `self`) and scans the entries in row order, so every output sums in the
+    /// same order as a product with `transposed` would, whatever the thread count.
+    private func scatterTransposed<T: BinaryFloatingPoint>(_ y: [T], k: Int) -> [T] {
+        var z = [T](repeating: 0, count: columns * k)
         z.withUnsafeMutableBufferPointer { out in
             let shared = SharedMutableBuffer(out)
             withPointers(y) { yp, vp, sp, cp in
@@ -158,7 +173,7 @@ public struct CSRMatrix: Sendable, Equatable {
                         for p in sp[i]..<sp[i + 1] {
                             let c = cp[p]
                             if c < lo || c >= hi { continue }
-                            let v = Float(vp[p])
+                            let v = T(vp[p])
                             let zrow = shared.base + Int(c) * k
                             for t in 0..<k { zrow[t] += v * yrow[t] }
                         }
@@ -167,35 +182,6 @@ public struct CSRMatrix: Sendable, Equatable {
             }
         }
         return z
-    }
-
-    /// `transpose(self) * x` in double precision for a dense `x` (rows x k), without building
-    /// the transpose (same summation order as `transposed.multiply(x)`). Returns columns x k.
-    public func transposeMultiply(_ x: Matrix) throws -> Matrix {
-        guard x.rows == rows else {
-            throw LinearAlgebraError.dimensionMismatch("transposed sparse \(columns)x\(rows) times dense \(x.rows)x\(x.columns)")
-        }
-        let k = x.columns
-        let xr = x.transposed.elements   // row-major rows x k
-        var zr = [Double](repeating: 0, count: columns * k)
-        zr.withUnsafeMutableBufferPointer { out in
-            let shared = SharedMutableBuffer(out)
-            withPointers(xr) { xp, vp, sp, cp in
-                scatterByColumnRange { lo, hi in
-                    for i in 0..<rows {
-                        let xrow = xp + i * k
-                        for p in sp[i]..<sp[i + 1] {
-                            let c = cp[p]
-                            if c < lo || c >= hi { continue }
-                            let v = vp[p]
-                            let zrow = shared.base + Int(c) * k
-                            for t in 0..<k { zrow[t] += v * xrow[t] }
-                        }
-                    }
-                }
-            }
-        }
-        return Matrix(rows: k, columns: columns, elements: zr).transposed
     }
 
     /// Runs `body(lo, hi)` for `Parallel.threads` disjoint column ranges, in parallel.

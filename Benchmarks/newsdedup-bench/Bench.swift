@@ -124,6 +124,7 @@ struct Pipeline_: ParsableCommand {
             var started: [String: Double] = [:]
             var seconds: [String: Double] = [:]
             var peakAfter: [String: Int] = [:]
+            var residentAfter: [String: Int] = [:]
             static func now() -> Double {
                 var u = rusage()
                 getrusage(RUSAGE_SELF.rawValue, &u)
@@ -137,6 +138,7 @@ struct Pipeline_: ParsableCommand {
             case let .stageFinished(name, _, _):
                 clock.seconds[name] = CPUClock.now() - (clock.started[name] ?? 0)
                 clock.peakAfter[name] = peakRSS()
+                clock.residentAfter[name] = processStatus("VmRSS:")
             default: break
             }
         }).run(inputs: paths, output: out)
@@ -145,6 +147,7 @@ struct Pipeline_: ParsableCommand {
         for s in manifest.stages { stages[s.name] = s.seconds }
         let result: [String: Any] = [
             "articles": manifest.articles.read, "seconds": total, "stages": stages, "cpuSeconds": clock.seconds, "peakRSSAfterStage": clock.peakAfter,
+            "rssAfterStage": clock.residentAfter,
             "peakRSSBytes": peakRSS(), "threads": manifest.threads, "blas": manifest.blasLibraries,
         ]
         print(String(decoding: try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys]), as: UTF8.self))
@@ -152,10 +155,14 @@ struct Pipeline_: ParsableCommand {
 }
 
 /// Peak resident set size of this process (VmHWM), in bytes.
-func peakRSS() -> Int {
+func peakRSS() -> Int { processStatus("VmHWM:") }
+
+/// A size field of /proc/self/status (`VmHWM:`, `VmRSS:`), in bytes.
+func processStatus(_ field: String) -> Int {
     guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
-    for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
-        let kb = line.split(separator: " ").compactMap { Int($0) }.first ?? 0
+    for line in status.split(separator: "\n") where line.hasPrefix(field) {
+        // "VmHWM:\t  123456 kB": the padding shrinks to none at 8 digits, so split on tabs too.
+        let kb = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).compactMap { Int($0) }.first ?? 0
         return kb * 1024
     }
     return 0

@@ -233,6 +233,7 @@ public struct Pipeline: Sendable {
                                 "commonShingles": kept.commonShingles.count, "boilerplateShingles": kept.boilerplateShingles.count,
                                 "tokens": a.tokenCounts.reduce(0) { $0 + Int($1) }])
         }
+        Pipeline.returnFreedMemory()
         let articles = corpus.articles
         let (model, terms) = try timed("vectorize") { () -> ((TFIDFModel?, TermMatrix), [String: Int]) in
             do {

@@ -68,8 +68,15 @@ public struct TextAnalyzer: Sendable {
             count += n
         }
 
-        public consuming func finish() -> TokenizedCorpus {
-            TextAnalyzer.assemble(chunks, count: count)
+        /// Hands the chunks over and leaves the stream empty. (A `consuming` method called on a
+        /// variable a closure captures copies the value and leaves the original alive: the whole
+        /// night's token streams stayed referenced, and each chunk edit below copied them.)
+        public mutating func finish() -> TokenizedCorpus {
+            var taken: [TokenChunk] = []
+            swap(&taken, &chunks)
+            let n = count
+            count = 0
+            return TextAnalyzer.assemble(taken, count: n)
         }
     }
 

@@ -184,6 +184,7 @@ public struct Pipeline: Sendable {
     /// Every stage but writing; used by `run` and by `explain`.
     public func compute(inputs: [String], stages: inout [RunManifest.Stage]) throws -> PipelineState {
         if let threads = configuration.threads { Parallel.threads = max(1, threads) }
+        Pipeline.largeBlocksMapped
         func timed<T>(_ name: String, _ body: () throws -> (T, [String: Int])) rethrows -> T {
             TestHooks.reached(name)
             observer(.stageStarted(name))
@@ -282,6 +283,19 @@ public struct Pipeline: Sendable {
         return PipelineState(corpus: corpus, analyzed: analyzed, model: model, terms: terms, kept: kept,
                              canonicalOrder: order, duplicates: duplicates, stories: stories, topics: topics)
     }
+
+    /// glibc raises its mmap threshold each time a large block is freed, so after the first
+    /// stage the night's large arrays come from the heap and freeing them returns nothing to the
+    /// system. A fixed threshold (1 MiB: the per-chunk token, shingle and count arrays and
+    /// everything larger) keeps them mapped, so they are returned as soon as they are freed.
+    static let largeBlocksMapped: Void = {
+        #if canImport(Glibc)
+        typealias MallOpt = @convention(c) (Int32, Int32) -> Int32
+        if let symbol = dlsym(nil, "mallopt") {
+            _ = unsafeBitCast(symbol, to: MallOpt.self)(-3, 1 << 20)   // M_MMAP_THRESHOLD
+        }
+        #endif
+    }()
 
     /// Returns free heap pages to the system (`malloc_trim`), so peak RSS follows what is live.
     static func returnFreedMemory() {

@@ -59,6 +59,21 @@ public struct CSRMatrix: Sendable, Equatable {
         return CSRMatrix(rows: columns, columns: rows, rowStart: counts, columnIndex: idx, values: val)
     }
 
+    /// The rows `indices` (ascending or not), in that order.
+    public func selectingRows(_ indices: [Int]) -> CSRMatrix {
+        var start = [0]
+        start.reserveCapacity(indices.count + 1)
+        for i in indices { start.append(start[start.count - 1] + rowStart[i + 1] - rowStart[i]) }
+        var idx = [Int32](), val = [Double]()
+        idx.reserveCapacity(start[start.count - 1])
+        val.reserveCapacity(start[start.count - 1])
+        for i in indices {
+            idx.append(contentsOf: columnIndex[rowStart[i]..<rowStart[i + 1]])
+            val.append(contentsOf: values[rowStart[i]..<rowStart[i + 1]])
+        }
+        return CSRMatrix(rows: indices.count, columns: columns, rowStart: start, columnIndex: idx, values: val)
+    }
+
     /// `self * x` for a dense `x` (columns x k), parallel over rows. Returns rows x k.
     public func multiply(_ x: Matrix) throws -> Matrix {
         guard x.rows == columns else {

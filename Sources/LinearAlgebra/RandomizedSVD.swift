@@ -31,6 +31,12 @@ public struct RandomizedSVD: Sendable {
         public var singularValues: [Double]
         /// k x n right singular vectors (rows are the topics' term loadings).
         public var vt: Matrix
+
+        public init(u: Matrix, singularValues: [Double], vt: Matrix) {
+            self.u = u
+            self.singularValues = singularValues
+            self.vt = vt
+        }
     }
 
     public func fit(_ a: CSRMatrix, transpose at: CSRMatrix? = nil) throws -> Result {

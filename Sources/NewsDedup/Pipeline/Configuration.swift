@@ -264,6 +264,8 @@ extension Configuration {
             K.int("topics", "topics", \.topics.topics, min: 1, "Number of SVD topics (components)."),
             K.int("topics", "oversampling", \.topics.oversampling, min: 0, "Extra random vectors of the randomized SVD."),
             K.int("topics", "powerIterations", \.topics.powerIterations, min: 0, "Power iterations of the randomized SVD."),
+            K.int("topics", "sampleArticles", \.topics.sampleArticles, min: 0,
+                  "Nights with more articles fit the SVD on a sample of about this many (picked by a hash of each article's terms, whatever the input order), then project every article; 0: fit on all."),
             ConfigurationKey(
                 section: "topics", name: "seed", kind: .integer,
                 help: "Seed of the randomized SVD's random numbers.", allowed: "at least 0",

@@ -40,14 +40,80 @@ public struct TopicModel: Sendable {
     }
 
     public func fit(terms: TermMatrix) throws -> Fit {
-        let svd = try RandomizedSVD(components: configuration.topics, oversampling: configuration.oversampling,
-                                    powerIterations: configuration.powerIterations, seed: configuration.seed)
-            .fit(terms.matrix)
+        let randomized = RandomizedSVD(components: configuration.topics, oversampling: configuration.oversampling,
+                                       powerIterations: configuration.powerIterations, seed: configuration.seed)
         let m = terms.matrix.rows
-        var vectors = svd.u
-        for j in 0..<vectors.columns {
-            for i in 0..<m { vectors[i, j] *= svd.singularValues[j] }
+        let svd: RandomizedSVD.Result
+        var vectors: Matrix
+        if let sample = TopicModel.sample(terms.matrix, about: configuration.sampleArticles) {
+            // Topics are directions in term space: a large uniform sample of the night finds the
+            // same ones. Every article is then projected onto them (A V, one product) instead of
+            // taking part in all 2q + 2 products of the power iterations.
+            let fitted = try randomized.fit(terms.matrix.selectingRows(sample))
+            (svd, vectors) = try TopicModel.project(terms.matrix, onto: fitted.vt)
+        } else {
+            svd = try randomized.fit(terms.matrix)
+            vectors = svd.u
+            for j in 0..<vectors.columns {
+                for i in 0..<m { vectors[i, j] *= svd.singularValues[j] }
+            }
         }
+        return finish(svd, vectors: vectors, terms: terms)
+    }
+
+    /// The rows of an evenly thinned sample of about `count` of `a`'s rows, picked by a hash of
+    /// each row's terms (so the same whatever the row order), or nil when `a` has at most
+    /// `count` rows (or `count` is 0).
+    static func sample(_ a: CSRMatrix, about count: Int) -> [Int]? {
+        guard count > 0, a.rows > count else { return nil }
+        let limit = UInt64(Double(count) / Double(a.rows) * Double(UInt64.max))
+        let picked = Parallel.mapChunks(a.rows, chunks: max(1, Parallel.threads * 4)) { range -> [Int] in
+            var out: [Int] = []
+            for i in range {
+                var h: UInt64 = 0xCBF2_9CE4_8422_2325
+                for p in a.rowStart[i]..<a.rowStart[i + 1] { h = (h ^ UInt64(UInt32(bitPattern: a.columnIndex[p]))) &* 0x100_0000_01B3 }
+                if ShingleHash.mix(h) < limit { out.append(i) }
+            }
+            return out
+        }
+        let rows = picked.flatMap { $0 }
+        return rows.count > 1 ? rows : nil
+    }
+
+    /// The topics `vt` (fitted on a sample) for all of `a`, and the reduced vectors `A V`:
+    /// singular values are the norms of the projections, in descending order, signs fixed as
+    /// `RandomizedSVD` does (each left vector's largest entry positive).
+    static func project(_ a: CSRMatrix, onto vt: Matrix) throws -> (RandomizedSVD.Result, Matrix) {
+        let av = try a.multiply(vt.transposed)   // m x k
+        let m = av.rows, k = av.columns
+        var norms = [Double](repeating: 0, count: k), flipped = [Bool](repeating: false, count: k)
+        for j in 0..<k {
+            var sq = 0.0, best = 0.0, bestValue = 0.0
+            for i in 0..<m {
+                let x = av.elements[i + j * m]
+                sq += x * x
+                if abs(x) > best { best = abs(x); bestValue = x }
+            }
+            norms[j] = sq.squareRoot()
+            flipped[j] = bestValue < 0
+        }
+        let order = (0..<k).sorted { norms[$0] != norms[$1] ? norms[$0] > norms[$1] : $0 < $1 }
+        var u = Matrix(zeros: m, k), vectors = Matrix(zeros: m, k), v = Matrix(zeros: k, vt.columns)
+        for (to, from) in order.enumerated() {
+            let sign = flipped[from] ? -1.0 : 1.0
+            let scale = norms[from] > 0 ? sign / norms[from] : 0
+            for i in 0..<m {
+                let x = av.elements[i + from * m]
+                u.elements[i + to * m] = x * scale
+                vectors.elements[i + to * m] = x * sign
+            }
+            for c in 0..<vt.columns { v.elements[to + c * k] = sign * vt.elements[from + c * k] }
+        }
+        return (RandomizedSVD.Result(u: u, singularValues: order.map { norms[$0] }, vt: v), vectors)
+    }
+
+    private func finish(_ svd: RandomizedSVD.Result, vectors: Matrix, terms: TermMatrix) -> Fit {
+        let m = terms.matrix.rows
         // As scikit-learn: explained variance of each component over the total variance of X.
         let total = TopicModel.totalVariance(terms.matrix)
         var explained: [Double] = []

@@ -35,6 +35,15 @@ final class TokenizerTests: XCTestCase {
         XCTAssertFalse(streamed.isEmpty)
     }
 
+    /// Lowercasing can lengthen a token past its input bytes (U+0130 "İ", 2 bytes, becomes
+    /// "i" + U+0307, 3 bytes): the token buffer grows instead of overflowing.
+    func testTokenLongerThanItsInputBytes() {
+        let word = String(repeating: "\u{130}", count: 40)
+        let text = "x \(word) \(word)y z"
+        XCTAssertEqual(scalars(Tokenizer().tokens(text)), scalars([word.lowercased(), word.lowercased() + "y"]))
+        XCTAssertEqual(word.lowercased().utf8.count, 120, "the premise: lowercased is longer than the input")
+    }
+
     func testReadableCases() {
         let table: [(String, [String])] = [
             // Lowercased, possessive 's dropped, single letters dropped.

@@ -76,6 +76,34 @@ final class CopyDetectionTests: XCTestCase {
     ///         print(t, hex(mix(fnv(' '.join(t).encode()))))"
     ///
     /// (FNV-1a 64 over the UTF-8 of the tokens joined by one space, then the SplitMix64 finalizer.)
+    /// The banding's grouping (a counting sort on the keys' top bits) and its merge of each
+    /// band's pairs agree with a plain sort and a set union.
+    func testBandGroupingAndPairMergeAgreeWithSorting() {
+        var state: UInt64 = 3
+        func next() -> UInt64 { state &+= 0x9E37_79B9_7F4A_7C15; return ShingleHash.mix(state) }
+        for n in [0, 1, 2, 7, 1000, 5000] {
+            // Few distinct keys (many equal ones), some sharing their top bits but not equal.
+            let distinct = (0..<max(1, n / 4)).map { _ in next() }
+            var keys = (0..<n).map { d -> (UInt64, Int32) in
+                var k = distinct[Int(next() % UInt64(distinct.count))]
+                if next() % 5 == 0 { k ^= 1 }
+                return (k, Int32(d))
+            }
+            let want = keys.sorted { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
+            var grouped: [(UInt64, Int32)] = [], slots: [Int] = []
+            LSHIndex.groupByKey(&keys, into: &grouped, slots: &slots)
+            XCTAssertEqual(grouped.map(\.0), want.map(\.0), "keys, n = \(n)")
+            XCTAssertEqual(grouped.map(\.1), want.map(\.1), "documents in order within a key, n = \(n)")
+        }
+        let a = Array(Set((0..<300).map { _ in next() % 500 })).sorted()
+        let b = (0..<400).map { _ in next() % 700 }.sorted()
+        var merged: [UInt64] = []
+        LSHIndex.mergeUnique(a, b, into: &merged)
+        XCTAssertEqual(merged, Array(Set(a).union(b)).sorted())
+        LSHIndex.mergeUnique([], b, into: &merged)
+        XCTAssertEqual(merged, Array(Set(b)).sorted())
+    }
+
     func testShingleHashIsStable() {
         let cases: [([String], UInt64)] = [
             (["musk", "met", "iravani"], 0x0956_6A76_A294_7A9B),

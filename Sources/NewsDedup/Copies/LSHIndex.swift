@@ -16,8 +16,12 @@ public enum LSHIndex {
         let bins = signatures.bins
         let perBand = Parallel.mapChunks(parameters.bands, chunks: min(parameters.bands, Parallel.threads * 2)) { bandRange -> ([UInt64], Int) in
             var packed: [UInt64] = []
+            var fresh: [UInt64] = []
+            var merged: [UInt64] = []
             var oversized = 0
             var keys: [(UInt64, Int32)] = []
+            var grouped: [(UInt64, Int32)] = []
+            var slots: [Int] = []
             keys.reserveCapacity(n)
             for band in bandRange {
                 keys.removeAll(keepingCapacity: true)
@@ -25,22 +29,28 @@ public enum LSHIndex {
                 for d in 0..<n where !isEmpty(d) {
                     keys.append((bandKey(signatures.values[(d * bins + first)..<(d * bins + first + parameters.rows)], band: band), Int32(d)))
                 }
-                keys.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
-                var i = 0
-                while i < keys.count {
-                    var j = i + 1
-                    while j < keys.count && keys[j].0 == keys[i].0 { j += 1 }
-                    if j - i > maxBucketSize { oversized += 1 } else if j - i > 1 {
-                        for a in i..<j {
-                            for b in (a + 1)..<j {
-                                packed.append(UInt64(UInt32(keys[a].1)) << 32 | UInt64(UInt32(keys[b].1)))
+                groupByKey(&keys, into: &grouped, slots: &slots)
+                fresh.removeAll(keepingCapacity: true)
+                grouped.withUnsafeBufferPointer { keys in
+                    var i = 0
+                    while i < keys.count {
+                        var j = i + 1
+                        while j < keys.count && keys[j].0 == keys[i].0 { j += 1 }
+                        if j - i > maxBucketSize { oversized += 1 } else if j - i > 1 {
+                            for a in i..<j {
+                                for b in (a + 1)..<j {
+                                    fresh.append(UInt64(UInt32(keys[a].1)) << 32 | UInt64(UInt32(keys[b].1)))
+                                }
                             }
                         }
+                        i = j
                     }
-                    i = j
                 }
-                packed.sort()
-                packed = uniqueSorted(packed)
+                // Only this band's pairs are sorted; they are merged into the band range's
+                // sorted, unique list in one linear pass.
+                fresh.sort()
+                mergeUnique(packed, fresh, into: &merged)
+                swap(&packed, &merged)
             }
             return (packed, oversized)
         }
@@ -61,6 +71,63 @@ public enum LSHIndex {
         var h: UInt64 = 0xCBF2_9CE4_8422_2325 &+ UInt64(band)
         for v in rows { h = (h ^ UInt64(v)) &* 0x0000_0100_0000_01B3 }
         return h
+    }
+
+    /// Puts equal keys next to each other, each run in input (document) order: a stable
+    /// counting sort on the keys' top bits (about one key per slot: the keys are hashes), then
+    /// each slot's few entries ordered by key.
+    static func groupByKey(_ keys: inout [(UInt64, Int32)], into out: inout [(UInt64, Int32)], slots: inout [Int]) {
+        let n = keys.count
+        var bits = 1
+        while bits < 22 && (1 << bits) < n { bits += 1 }
+        let shift = UInt64(64 - bits)
+        slots.removeAll(keepingCapacity: true)
+        slots.append(contentsOf: repeatElement(0, count: (1 << bits) + 1))
+        out.removeAll(keepingCapacity: true)
+        out.append(contentsOf: repeatElement((0, 0), count: n))
+        keys.withUnsafeBufferPointer { k in
+            slots.withUnsafeMutableBufferPointer { c in
+                out.withUnsafeMutableBufferPointer { o in
+                    for e in k { c[Int(e.0 >> shift) + 1] += 1 }
+                    for s in 0..<(1 << bits) { c[s + 1] += c[s] }
+                    for e in k {
+                        let s = Int(e.0 >> shift)
+                        o[c[s]] = e
+                        c[s] += 1
+                    }
+                    // c[s] is now the end of slot s; insertion sort by key (stable) within it.
+                    var start = 0
+                    for s in 0..<(1 << bits) {
+                        let end = c[s]
+                        if end - start > 1 {
+                            for i in (start + 1)..<end {
+                                let x = o[i]
+                                var j = i
+                                while j > start && o[j - 1].0 > x.0 { o[j] = o[j - 1]; j -= 1 }
+                                o[j] = x
+                            }
+                        }
+                        start = end
+                    }
+                }
+            }
+        }
+    }
+
+    /// The sorted union of two sorted lists (`a` unique, `b` possibly with repeats), unique.
+    static func mergeUnique(_ a: [UInt64], _ b: [UInt64], into out: inout [UInt64]) {
+        out.removeAll(keepingCapacity: true)
+        out.reserveCapacity(a.count + b.count)
+        a.withUnsafeBufferPointer { a in
+            b.withUnsafeBufferPointer { b in
+                var i = 0, j = 0
+                while i < a.count || j < b.count {
+                    let x: UInt64
+                    if j == b.count || (i < a.count && a[i] <= b[j]) { x = a[i]; i += 1 } else { x = b[j]; j += 1 }
+                    if out.last != x { out.append(x) }
+                }
+            }
+        }
     }
 
     static func uniqueSorted(_ a: [UInt64]) -> [UInt64] {

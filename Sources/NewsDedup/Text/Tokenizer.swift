@@ -21,39 +21,22 @@ public struct Tokenizer: Sendable {
     public func forEachTokenBytes(in text: String, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
         var text = text
         text.withUTF8 { bytes in
-            // The token is built in one raw buffer (no array appends, so no uniqueness checks per
-            // byte). A token is at most its input bytes, except that lowercasing can lengthen a
-            // scalar (U+0130 becomes two), so the buffer grows if ever needed.
-            var capacity = bytes.count + 16
-            var token = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
-            defer { token.deallocate() }
-            var count = 0
+            var token: [UInt8] = []
+            token.reserveCapacity(64)
             var scalars = 0                 // code points in `token`
             var pendingApostrophe = false
             var lastWasWord = false
 
-            @inline(__always) func put(_ b: UInt8) {
-                if count == capacity {
-                    let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity * 2)
-                    grown.update(from: token, count: count)
-                    token.deallocate()
-                    token = grown
-                    capacity *= 2
-                }
-                token[count] = b
-                count += 1
-            }
-
             func flush() {
                 if scalars > 0 {
-                    var end = count, length = scalars
+                    var count = token.count, length = scalars
                     // A trailing 's is removed.
-                    if end >= 2 && token[end - 2] == 0x27 && token[end - 1] == 0x73 {
-                        end -= 2
+                    if count >= 2 && token[count - 2] == 0x27 && token[count - 1] == 0x73 {
+                        count -= 2
                         length -= 2
                     }
-                    if length >= 2 { body(UnsafeBufferPointer(start: token, count: end)) }
-                    count = 0
+                    if length >= 2 { token.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[0..<count])) } }
+                    token.removeAll(keepingCapacity: true)
                     scalars = 0
                 }
             }
@@ -67,8 +50,8 @@ public struct Tokenizer: Sendable {
                     // ASCII fast path.
                     let isUpper = b >= 0x41 && b <= 0x5A
                     if isUpper || (b >= 0x61 && b <= 0x7A) || (b >= 0x30 && b <= 0x39) {
-                        if pendingApostrophe { put(0x27); scalars += 1; pendingApostrophe = false }
-                        put(isUpper ? b + 32 : b)
+                        if pendingApostrophe { token.append(0x27); scalars += 1; pendingApostrophe = false }
+                        token.append(isUpper ? b + 32 : b)
                         scalars += 1
                         lastWasWord = true
                     } else if b == 0x27 && lastWasWord && !pendingApostrophe {
@@ -89,9 +72,9 @@ public struct Tokenizer: Sendable {
                 i += length
                 scalar = Unicode.Scalar(value) ?? "\u{FFFD}"
                 if Tokenizer.isWordScalar(scalar) {
-                    if pendingApostrophe { put(0x27); scalars += 1; pendingApostrophe = false }
+                    if pendingApostrophe { token.append(0x27); scalars += 1; pendingApostrophe = false }
                     for l in scalar.properties.lowercaseMapping.unicodeScalars {
-                        UTF8.encode(l) { put($0) }
+                        token.append(contentsOf: String(l).utf8)
                         scalars += 1
                     }
                     lastWasWord = true

@@ -67,8 +67,16 @@ public struct RandomizedSVD: Sendable {
         let (w, s, zt) = try RandomizedSVD.tallSkinnySVD(bt)
         var u = try BLAS.multiply(q, zt, transposeB: true)   // m x l
         var vt = w.transposed                                  // l x n
-        // Deterministic signs: largest |u| entry of each column positive (scikit-learn svd_flip).
-        let m = u.rows
+        RandomizedSVD.fixSigns(u: &u, vt: &vt)
+        return Result(u: u.leadingColumns(k), singularValues: Array(s.prefix(k)), vt: vt.leadingRows(k))
+    }
+}
+
+extension RandomizedSVD {
+    /// Deterministic signs, as scikit-learn's `svd_flip` (u-based): the largest |entry| of each
+    /// column of `u` (m x l) is made positive, and the matching row of `vt` (l x n) flips with it.
+    public static func fixSigns(u: inout Matrix, vt: inout Matrix) {
+        let m = u.rows, l = u.columns
         for j in 0..<l {
             var best = 0.0, bestValue = 0.0
             for i in 0..<m {
@@ -80,11 +88,8 @@ public struct RandomizedSVD: Sendable {
                 for c in 0..<vt.columns { vt.elements[j + c * l] = -vt.elements[j + c * l] }
             }
         }
-        return Result(u: u.leadingColumns(k), singularValues: Array(s.prefix(k)), vt: vt.leadingRows(k))
     }
-}
 
-extension RandomizedSVD {
     /// Standard normal values from SplitMix64 + Box-Muller, in blocks of 4096 each seeded by
     /// (seed, block): the same values whatever the thread count.
     static func gaussian(count: Int, seed: UInt64) -> [Float] {

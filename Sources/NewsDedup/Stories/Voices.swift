@@ -99,10 +99,6 @@ struct VoiceSpace {
     var postingStart: [Int]
     var postingVoice: [Int32]
     var postingWeight: [Float]
-    /// Each posting's voice's first and last day (0 for undated voices): the window test reads
-    /// them in posting order instead of jumping to the voice.
-    var postingLo: [Int32]
-    var postingHi: [Int32]
     /// Normalised reduced (SVD) voice vectors, row-major, `components` per voice; empty when unused.
     var reducedVoices: [Float]
     var components: Int
@@ -204,15 +200,11 @@ struct VoiceSpace {
         var fill = postingCount
         postingVoice = [Int32](repeating: 0, count: postingCount[columns])
         postingWeight = [Float](repeating: 0, count: postingCount[columns])
-        postingLo = [Int32](repeating: 0, count: postingCount[columns])
-        postingHi = [Int32](repeating: 0, count: postingCount[columns])
         for i in 0..<v {
-            let dated = i < voices.dated
             for p in topStart[i]..<min(topStart[i + 1], topStart[i] + postingTerms) {
                 let t = Int(topTerm[p])
                 postingVoice[fill[t]] = Int32(i)
                 postingWeight[fill[t]] = topWeight[p]
-                if dated { postingLo[fill[t]] = voices.lo[i]; postingHi[fill[t]] = voices.hi[i] }
                 fill[t] += 1
             }
         }
@@ -426,18 +418,13 @@ struct NeighbourSearch {
           space.postingStart.withUnsafeBufferPointer { pStart in
           (space.postingVoice.isEmpty ? [Int32(0)] : space.postingVoice).withUnsafeBufferPointer { pVoice in
           (space.postingWeight.isEmpty ? [Float(0)] : space.postingWeight).withUnsafeBufferPointer { pWeight in
-          (space.postingLo.isEmpty ? [Int32(0)] : space.postingLo).withUnsafeBufferPointer { pLo in
-          (space.postingHi.isEmpty ? [Int32(0)] : space.postingHi).withUnsafeBufferPointer { pHi in
           Parallel.mapChunks(v, chunks: max(1, min(v, Parallel.threads * 8))) { range -> ([Int], [Int32], [Float], Int) in
             var counts: [Int] = [], nbrs: [Int32] = [], sims: [Float] = []
             var candidates = 0
             let partial = UnsafeMutablePointer<Float>.allocate(capacity: max(1, v))
             partial.initialize(repeating: 0, count: max(1, v))
             defer { partial.deallocate() }
-            // Each voice is touched at most once per query: v slots suffice.
-            let touched = UnsafeMutablePointer<Int32>.allocate(capacity: max(1, v))
-            defer { touched.deallocate() }
-            var touchedCount = 0
+            var touched: [Int32] = []
             var ranked: [(Int32, Float)] = []
             var scored: [(Int32, Double)] = []
             let scratch = Scratch(columns: columns)
@@ -456,21 +443,21 @@ struct NeighbourSearch {
                     for q in a..<b {
                         let j = Int(pVoice[q])
                         if j == i { continue }
-                        if i < vs.dated && (pLo[q] &- hiI > window || loI &- pHi[q] > window) { continue }
-                        if partial[j] == 0 { touched[touchedCount] = Int32(j); touchedCount += 1 }
+                        if i < vs.dated && (vs.lo[j] - hiI > window || loI - vs.hi[j] > window) { continue }
+                        if partial[j] == 0 { touched.append(Int32(j)) }
                         partial[j] += wi * pWeight[q]
                     }
                     for q in u..<e {
                         let j = Int(pVoice[q])
                         if j == i { continue }
-                        if partial[j] == 0 { touched[touchedCount] = Int32(j); touchedCount += 1 }
+                        if partial[j] == 0 { touched.append(Int32(j)) }
                         partial[j] += wi * pWeight[q]
                     }
                 }
-                candidates += touchedCount
+                candidates += touched.count
                 ranked.removeAll(keepingCapacity: true)
-                for t in 0..<touchedCount { let j = touched[t]; ranked.append((j, partial[Int(j)])); partial[Int(j)] = 0 }
-                touchedCount = 0
+                for j in touched { ranked.append((j, partial[Int(j)])); partial[Int(j)] = 0 }
+                touched.removeAll(keepingCapacity: true)
                 if ranked.count > shortlist {
                     StoryClusterer.selectBest(&ranked, shortlist)
                     ranked.removeLast(ranked.count - shortlist)
@@ -500,7 +487,7 @@ struct NeighbourSearch {
                 for q in 0..<kept { nbrs.append(scored[q].0); sims.append(Float(scored[q].1)) }
             }
             return (counts, nbrs, sims, candidates)
-          }}}}}}
+          }}}}
         }
         var start = [0]
         start.reserveCapacity(v + 1)

@@ -44,26 +44,35 @@ public struct TopicModel: Sendable {
                                        powerIterations: configuration.powerIterations, seed: configuration.seed)
         let m = terms.matrix.rows
         let svd: RandomizedSVD.Result
-        var vectors: Matrix
         if let sample = TopicModel.sample(terms.matrix, about: configuration.sampleArticles) {
             // Topics are directions in term space: a large uniform sample of the night finds the
             // same ones. Every article is then projected onto them (A V, one product) instead of
             // taking part in all 2q + 2 products of the power iterations.
             let fitted = try randomized.fit(terms.matrix.selectingRows(sample))
-            (svd, vectors) = try TopicModel.project(terms.matrix, onto: fitted.vt)
+            svd = try TopicModel.project(terms.matrix, onto: fitted.vt)
         } else {
             svd = try randomized.fit(terms.matrix)
-            vectors = svd.u
-            for j in 0..<vectors.columns {
-                for i in 0..<m { vectors[i, j] *= svd.singularValues[j] }
-            }
         }
-        return finish(svd, vectors: vectors, terms: terms)
+        var vectors = svd.u
+        for j in 0..<vectors.columns {
+            for i in 0..<m { vectors[i, j] *= svd.singularValues[j] }
+        }
+        // As scikit-learn: explained variance of each component over the total variance of X.
+        let total = TopicModel.totalVariance(terms.matrix)
+        var explained: [Double] = []
+        for j in 0..<vectors.columns {
+            var mean = 0.0, sq = 0.0
+            for i in 0..<m { let x = vectors[i, j]; mean += x; sq += x * x }
+            mean /= Double(max(1, m))
+            let variance = sq / Double(max(1, m)) - mean * mean
+            explained.append(total > 0 ? variance / total : 0)
+        }
+        return Fit(svd: svd, vectors: vectors, explained: explained, totalVariance: total)
     }
 
-    /// The rows of an evenly thinned sample of about `count` of `a`'s rows, picked by a hash of
-    /// each row's terms (so the same whatever the row order), or nil when `a` has at most
-    /// `count` rows (or `count` is 0).
+    /// The rows of a sample of about `count` of `a`'s rows, picked by a hash of each row's terms
+    /// (so the same whatever the row order), or nil when `a` has at most `count` rows (or
+    /// `count` is 0).
     static func sample(_ a: CSRMatrix, about count: Int) -> [Int]? {
         guard count > 0, a.rows > count else { return nil }
         let limit = UInt64(Double(count) / Double(a.rows) * Double(UInt64.max))
@@ -80,51 +89,21 @@ public struct TopicModel: Sendable {
         return rows.count > 1 ? rows : nil
     }
 
-    /// The topics `vt` (fitted on a sample) for all of `a`, and the reduced vectors `A V`:
-    /// singular values are the norms of the projections, in descending order, signs fixed as
-    /// `RandomizedSVD` does (each left vector's largest entry positive).
-    static func project(_ a: CSRMatrix, onto vt: Matrix) throws -> (RandomizedSVD.Result, Matrix) {
+    /// The topics `vt` (fitted on a sample) for all of `a`: U Σ = A V, the singular values are
+    /// the norms of its columns, in descending order, signs fixed as `RandomizedSVD` does.
+    static func project(_ a: CSRMatrix, onto vt: Matrix) throws -> RandomizedSVD.Result {
         let av = try a.multiply(vt.transposed)   // m x k
         let m = av.rows, k = av.columns
-        var norms = [Double](repeating: 0, count: k), flipped = [Bool](repeating: false, count: k)
-        for j in 0..<k {
-            var sq = 0.0, best = 0.0, bestValue = 0.0
-            for i in 0..<m {
-                let x = av.elements[i + j * m]
-                sq += x * x
-                if abs(x) > best { best = abs(x); bestValue = x }
-            }
-            norms[j] = sq.squareRoot()
-            flipped[j] = bestValue < 0
-        }
+        let norms = (0..<k).map { j in (0..<m).reduce(0.0) { $0 + av.elements[$1 + j * m] * av.elements[$1 + j * m] }.squareRoot() }
         let order = (0..<k).sorted { norms[$0] != norms[$1] ? norms[$0] > norms[$1] : $0 < $1 }
-        var u = Matrix(zeros: m, k), vectors = Matrix(zeros: m, k), v = Matrix(zeros: k, vt.columns)
+        var u = Matrix(zeros: m, k), v = Matrix(zeros: k, vt.columns)
         for (to, from) in order.enumerated() {
-            let sign = flipped[from] ? -1.0 : 1.0
-            let scale = norms[from] > 0 ? sign / norms[from] : 0
-            for i in 0..<m {
-                let x = av.elements[i + from * m]
-                u.elements[i + to * m] = x * scale
-                vectors.elements[i + to * m] = x * sign
-            }
-            for c in 0..<vt.columns { v.elements[to + c * k] = sign * vt.elements[from + c * k] }
+            let scale = norms[from] > 0 ? 1 / norms[from] : 0
+            for i in 0..<m { u.elements[i + to * m] = av.elements[i + from * m] * scale }
+            for c in 0..<vt.columns { v.elements[to + c * k] = vt.elements[from + c * k] }
         }
-        return (RandomizedSVD.Result(u: u, singularValues: order.map { norms[$0] }, vt: v), vectors)
-    }
-
-    private func finish(_ svd: RandomizedSVD.Result, vectors: Matrix, terms: TermMatrix) -> Fit {
-        let m = terms.matrix.rows
-        // As scikit-learn: explained variance of each component over the total variance of X.
-        let total = TopicModel.totalVariance(terms.matrix)
-        var explained: [Double] = []
-        for j in 0..<vectors.columns {
-            var mean = 0.0, sq = 0.0
-            for i in 0..<m { let x = vectors[i, j]; mean += x; sq += x * x }
-            mean /= Double(max(1, m))
-            let variance = sq / Double(max(1, m)) - mean * mean
-            explained.append(total > 0 ? variance / total : 0)
-        }
-        return Fit(svd: svd, vectors: vectors, explained: explained, totalVariance: total)
+        RandomizedSVD.fixSigns(u: &u, vt: &v)
+        return RandomizedSVD.Result(u: u, singularValues: order.map { norms[$0] }, vt: v)
     }
 
     /// Sum over columns of the population variance of the column.

@@ -1,5 +1,6 @@
 import XCTest
 @testable import NewsDedup
+import LinearAlgebra
 
 final class TextAnalyzerTests: XCTestCase {
     /// Headlines keep their typography for display, but are folded before tokenizing, so a
@@ -23,5 +24,29 @@ final class TextAnalyzerTests: XCTestCase {
     /// ASCII-only text folds backticks and carriage returns too.
     func testASCIIOnlyTextIsFolded() {
         XCTAssertEqual(TextNormalizer.body("it`s here\r\nnext"), "it's here\nnext")
+    }
+
+    /// The shingle-key sort used while tokenizing gives what the standard library's sort gives:
+    /// sizes on both sides of the insertion-sort cut, duplicates, keys that agree on some bytes
+    /// (skipped passes), and a scratch buffer reused across calls of different sizes.
+    func testKeySortMatchesStandardSort() {
+        var rng = SplitMix64(seed: 7)
+        var scratch: [UInt32] = []
+        for n in [0, 1, 2, 31, 32, 33, 100, 600, 2500] {
+            for pattern in 0..<4 {
+                var keys = (0..<n).map { _ -> UInt32 in
+                    let r = UInt32(truncatingIfNeeded: rng.next())
+                    switch pattern {
+                    case 0: return r                                  // all bytes vary
+                    case 1: return r % 50                             // many duplicates, high bytes equal
+                    case 2: return 0xAB00_0000 | (r & 0x00FF_00FF)    // top byte and one middle byte constant
+                    default: return r | 0xFFFF_FF00                   // only the low byte varies
+                    }
+                }
+                let expected = keys.sorted()
+                KeySort.sort(&keys, scratch: &scratch)
+                XCTAssertEqual(keys, expected, "n \(n), pattern \(pattern)")
+            }
+        }
     }
 }

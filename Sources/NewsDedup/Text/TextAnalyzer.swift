@@ -88,7 +88,7 @@ public struct TextAnalyzer: Sendable {
         return Parallel.mapChunks(n, chunks: chunkCount) { range -> TokenChunk in
             var chunk = TokenChunk(range: range)
             chunk.tokens.reserveCapacity(range.count * 400)
-            var hashes: [UInt32] = []
+            var hashes: [UInt32] = [], scratch: [UInt32] = []
             for index in range {
                 let a = article(index)
                 hashes.removeAll(keepingCapacity: true)
@@ -112,7 +112,7 @@ public struct TextAnalyzer: Sendable {
                     chunk.vocabulary.shingles(t[bodyStart..<end], size: k, into: &hashes)
                     if hashes.count == titleCount { chunk.vocabulary.partial(t[bodyStart..<end], into: &hashes) }
                 }
-                hashes.sort()
+                KeySort.sort(&hashes, scratch: &scratch)
                 var last: UInt32? = nil
                 for h in hashes where h != last { chunk.shingles.append(h); last = h }
                 chunk.shingleEnd.append(chunk.shingles.count)

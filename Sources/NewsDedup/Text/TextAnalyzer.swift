@@ -168,21 +168,15 @@ public struct TextAnalyzer: Sendable {
             }
         }
         // Merge chunk-local vocabularies into one, in chunk order (first-seen order over the
-        // corpus, whatever the chunking).
+        // corpus, whatever the chunking): a serial pass over each chunk's distinct terms only.
         var global: [String: Int32] = [:]
         var terms: [String] = []
-        out.termStart = [0]
-        out.termStart.reserveCapacity(out.shingleStart.count)
-        out.termIDs = []
-        out.termIDs.reserveCapacity(counted.reduce(0) { $0 + $1.termIDs.count })
-        out.termCounts = []
-        out.termCounts.reserveCapacity(out.termIDs.capacity)
-        var pairs: [(Int32, Float)] = []
+        var maps: [[Int32]] = []
+        maps.reserveCapacity(counted.count)
+        var entryBase = [0], articleBase = [0]
         for c in counted.indices {
-            let chunk = counted[c]
-            counted[c] = CountedChunk()   // freed once merged (no second full copy)
-            var map = [Int32](repeating: 0, count: chunk.localTerms.count)
-            for (i, t) in chunk.localTerms.enumerated() {
+            var map = [Int32](repeating: 0, count: counted[c].localTerms.count)
+            for (i, t) in counted[c].localTerms.enumerated() {
                 if let g = global[t] { map[i] = g } else {
                     let g = Int32(terms.count)
                     global[t] = g
@@ -190,16 +184,49 @@ public struct TextAnalyzer: Sendable {
                     map[i] = g
                 }
             }
-            var lo = 0
-            for hi in chunk.termEnd {
-                pairs.removeAll(keepingCapacity: true)
-                for e in lo..<hi { pairs.append((map[Int(chunk.termIDs[e])], chunk.termCounts[e])) }
-                pairs.sort { $0.0 < $1.0 }
-                for (t, c) in pairs { out.termIDs.append(t); out.termCounts.append(c) }
-                out.termStart.append(out.termIDs.count)
-                lo = hi
+            counted[c].localTerms = []
+            maps.append(map)
+            entryBase.append(entryBase[c] + counted[c].termIDs.count)
+            articleBase.append(articleBase[c] + counted[c].termEnd.count)
+        }
+        // Each article's entries, renumbered and sorted by global id, written in parallel over
+        // chunks into place; each chunk is freed once written (no second full copy). The output
+        // pages are only touched as they are written.
+        let entries = entryBase[counted.count], articles = articleBase[counted.count]
+        var termIDs = [Int32](unsafeUninitializedCapacity: entries) { _, c in c = entries }
+        var termCounts = [Float](unsafeUninitializedCapacity: entries) { _, c in c = entries }
+        var termStart = [Int](unsafeUninitializedCapacity: articles + 1) { b, c in b[0] = 0; c = articles + 1 }
+        counted.withUnsafeMutableBufferPointer { chunkBuffer in
+            let chunks = SharedMutableBuffer(chunkBuffer)
+            termIDs.withUnsafeMutableBufferPointer { idBuffer in
+                termCounts.withUnsafeMutableBufferPointer { countBuffer in
+                    termStart.withUnsafeMutableBufferPointer { startBuffer in
+                        let ids = SharedMutableBuffer(idBuffer), counts = SharedMutableBuffer(countBuffer)
+                        let starts = SharedMutableBuffer(startBuffer)
+                        Parallel.forEachChunk(chunkBuffer.count, minimumChunk: 1) { range in
+                            var pairs: [(Int32, Float)] = []
+                            for c in range {
+                                let chunk = chunks[c]
+                                chunks[c] = CountedChunk()
+                                let map = maps[c]
+                                var w = entryBase[c], lo = 0
+                                for (a, hi) in chunk.termEnd.enumerated() {
+                                    pairs.removeAll(keepingCapacity: true)
+                                    for e in lo..<hi { pairs.append((map[Int(chunk.termIDs[e])], chunk.termCounts[e])) }
+                                    pairs.sort { $0.0 < $1.0 }
+                                    for (t, k) in pairs { ids[w] = t; counts[w] = k; w += 1 }
+                                    starts[articleBase[c] + a + 1] = w
+                                    lo = hi
+                                }
+                            }
+                        }
+                    }
+                }
             }
         }
+        out.termIDs = termIDs
+        out.termCounts = termCounts
+        out.termStart = termStart
         out.terms = terms
         return out
     }

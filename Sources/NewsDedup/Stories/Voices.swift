@@ -272,6 +272,16 @@ struct NeighbourSearch {
         return first..<last
     }
 
+    /// The first voice of `windowRange(i)` that is surely within voice i's window: the voices
+    /// from here on start no earlier than `window` days before voice i starts (so they cannot end
+    /// too early) and, being in the range, start no later than `window` days after it ends.
+    /// Only the voices before it (which may have ended too early) need a date test.
+    func surelyInWindow(_ i: Int) -> Int {
+        let vs = space.voices
+        if i >= vs.dated { return 0 }
+        return datedUpTo(Int64(vs.lo[i]) - Int64(window) - 1)
+    }
+
     @inline(__always) func inWindow(_ i: Int, _ j: Int) -> Bool {
         let vs = space.voices
         if i >= vs.dated || j >= vs.dated { return true }
@@ -421,43 +431,45 @@ struct NeighbourSearch {
           Parallel.mapChunks(v, chunks: max(1, min(v, Parallel.threads * 8))) { range -> ([Int], [Int32], [Float], Int) in
             var counts: [Int] = [], nbrs: [Int32] = [], sims: [Float] = []
             var candidates = 0
+            // Partial dot products by voice, and the voices they were started for (each voice at
+            // most once: the products of normalised positive weights are positive, so a sum is 0
+            // only until its first term).
             let partial = UnsafeMutablePointer<Float>.allocate(capacity: max(1, v))
             partial.initialize(repeating: 0, count: max(1, v))
             defer { partial.deallocate() }
-            var touched: [Int32] = []
+            let touched = UnsafeMutablePointer<Int32>.allocate(capacity: max(1, v))
+            defer { touched.deallocate() }
             var ranked: [(Int32, Float)] = []
             var scored: [(Int32, Double)] = []
             let scratch = Scratch(columns: columns)
             for i in range {
                 let dated = windowRange(i)
-                let loI = i < vs.dated ? vs.lo[i] : 0, hiI = i < vs.dated ? vs.hi[i] : 0
+                let sure = surelyInWindow(i)
+                let loI = i < vs.dated ? vs.lo[i] : 0
+                var touchedCount = 0
+                @inline(__always) func add(_ q: Int, _ wi: Float) {
+                    let j = Int(pVoice[q])
+                    if partial[j] == 0 { touched[touchedCount] = Int32(j); touchedCount += 1 }
+                    partial[j] += wi * pWeight[q]
+                }
                 for p in space.topStart[i]..<min(space.topStart[i + 1], space.topStart[i] + indexTerms) {
                     let t = Int(space.topTerm[p])
                     let wi = space.topWeight[p]
                     let s = pStart[t], e = pStart[t + 1]
-                    // Positions of the window's dated voices and of the undated tail in this posting list.
+                    // Positions of the window's dated voices (those needing a date test first)
+                    // and of the undated tail in this posting list.
                     let a = lowerBound(pVoice, s, e, Int32(dated.lowerBound))
-                    let b = lowerBound(pVoice, a, e, Int32(dated.upperBound))
+                    let m = lowerBound(pVoice, a, e, Int32(sure))
+                    let b = lowerBound(pVoice, m, e, Int32(dated.upperBound))
                     let u = lowerBound(pVoice, b, e, Int32(vs.dated))
                     if (b - a) + (e - u) > maxPosting { continue }
-                    for q in a..<b {
-                        let j = Int(pVoice[q])
-                        if j == i { continue }
-                        if i < vs.dated && (vs.lo[j] - hiI > window || loI - vs.hi[j] > window) { continue }
-                        if partial[j] == 0 { touched.append(Int32(j)) }
-                        partial[j] += wi * pWeight[q]
-                    }
-                    for q in u..<e {
-                        let j = Int(pVoice[q])
-                        if j == i { continue }
-                        if partial[j] == 0 { touched.append(Int32(j)) }
-                        partial[j] += wi * pWeight[q]
-                    }
+                    for q in a..<m where loI - vs.hi[Int(pVoice[q])] <= window { add(q, wi) }
+                    for q in m..<b where Int(pVoice[q]) != i { add(q, wi) }
+                    for q in u..<e where Int(pVoice[q]) != i { add(q, wi) }
                 }
-                candidates += touched.count
+                candidates += touchedCount
                 ranked.removeAll(keepingCapacity: true)
-                for j in touched { ranked.append((j, partial[Int(j)])); partial[Int(j)] = 0 }
-                touched.removeAll(keepingCapacity: true)
+                for j in UnsafeBufferPointer(start: touched, count: touchedCount) { ranked.append((j, partial[Int(j)])); partial[Int(j)] = 0 }
                 if ranked.count > shortlist {
                     StoryClusterer.selectBest(&ranked, shortlist)
                     ranked.removeLast(ranked.count - shortlist)

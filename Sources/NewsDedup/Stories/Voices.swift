@@ -272,6 +272,16 @@ struct NeighbourSearch {
         return first..<last
     }
 
+    /// The first voice of `windowRange(i)` that is surely within voice i's window: the voices
+    /// from here on start no earlier than `window` days before voice i starts (so they cannot end
+    /// too early) and, being in the range, start no later than `window` days after it ends.
+    /// Only the voices before it (which may have ended too early) need a date test.
+    func surelyInWindow(_ i: Int) -> Int {
+        let vs = space.voices
+        if i >= vs.dated { return 0 }
+        return datedUpTo(Int64(vs.lo[i]) - Int64(window) - 1)
+    }
+
     @inline(__always) func inWindow(_ i: Int, _ j: Int) -> Bool {
         let vs = space.voices
         if i >= vs.dated || j >= vs.dated { return true }
@@ -371,6 +381,11 @@ struct NeighbourSearch {
 
     /// Similarity of the scattered query voice i to voice j.
     @inline(__always) func similarity(_ i: Int, _ j: Int, _ s: Scratch, _ raw: Raw, sketch: Bool = false) -> Double {
+        mix(cosine(j, s, raw, sketch: sketch), reducedCosine(i, j, raw))
+    }
+
+    /// TF-IDF cosine of the scattered query voice to voice j (of their sketches when `sketch`).
+    @inline(__always) func cosine(_ j: Int, _ s: Scratch, _ raw: Raw, sketch: Bool = false) -> Double {
         let dense = s.dense
         if sketch {
             var f0: Float = 0, f1: Float = 0
@@ -382,7 +397,7 @@ struct NeighbourSearch {
                 p += 2
             }
             if p < e { f0 += dense[Int(raw.topTerm[p])] * raw.topWeight[p] }
-            return mix(Double(f0 + f1), i, j, raw)
+            return Double(f0 + f1)
         }
         let (cols, vals, count) = raw.row(j)
         // Four running sums break the addition chain (the gather dominates the story stage).
@@ -396,17 +411,23 @@ struct NeighbourSearch {
             q += 4
         }
         while q < count { d0 += Double(dense[Int(cols[q])]) * vals[q]; q += 1 }
-        let dot = ((d0 + d1) + (d2 + d3)) * raw.inverseNorm[j]
-        return mix(dot, i, j, raw)
+        return ((d0 + d1) + (d2 + d3)) * raw.inverseNorm[j]
     }
 
-    @inline(__always) func mix(_ dot: Double, _ i: Int, _ j: Int, _ raw: Raw) -> Double {
-        let w = space.reducedWeight
+    /// Cosine of voices i and j's reduced vectors (0 when they are not used).
+    @inline(__always) func reducedCosine(_ i: Int, _ j: Int, _ raw: Raw) -> Float {
         let c = space.components
-        if w == 0 || c == 0 { return dot }
+        if space.reducedWeight == 0 || c == 0 { return 0 }
         var r: Float = 0
         let a = raw.reduced.baseAddress! + i * c, b = raw.reduced.baseAddress! + j * c
         for q in 0..<c { r += a[q] * b[q] }
+        return r
+    }
+
+    /// The similarity: the TF-IDF cosine mixed with the reduced cosine `r`.
+    @inline(__always) func mix(_ dot: Double, _ r: Float) -> Double {
+        let w = space.reducedWeight
+        if w == 0 || space.components == 0 { return dot }
         return (1 - w) * dot + w * Double(r)
     }
 
@@ -421,63 +442,69 @@ struct NeighbourSearch {
           Parallel.mapChunks(v, chunks: max(1, min(v, Parallel.threads * 8))) { range -> ([Int], [Int32], [Float], Int) in
             var counts: [Int] = [], nbrs: [Int32] = [], sims: [Float] = []
             var candidates = 0
+            // Partial dot products by voice, and the voices they were started for (each voice at
+            // most once: the products of normalised positive weights are positive, so a sum is 0
+            // only until its first term), which then become their ranking keys.
             let partial = UnsafeMutablePointer<Float>.allocate(capacity: max(1, v))
             partial.initialize(repeating: 0, count: max(1, v))
             defer { partial.deallocate() }
-            var touched: [Int32] = []
-            var ranked: [(Int32, Float)] = []
-            var scored: [(Int32, Double)] = []
+            let touched = UnsafeMutablePointer<UInt64>.allocate(capacity: max(1, v))
+            defer { touched.deallocate() }
+            // Shortlisted voices with their sketch similarity and reduced cosine.
+            var scored: [(Int32, Double, Float)] = []
             let scratch = Scratch(columns: columns)
             for i in range {
                 let dated = windowRange(i)
-                let loI = i < vs.dated ? vs.lo[i] : 0, hiI = i < vs.dated ? vs.hi[i] : 0
+                let sure = surelyInWindow(i)
+                let loI = i < vs.dated ? vs.lo[i] : 0
+                var touchedCount = 0
+                @inline(__always) func add(_ q: Int, _ wi: Float) {
+                    let j = Int(pVoice[q])
+                    if partial[j] == 0 { touched[touchedCount] = UInt64(j); touchedCount += 1 }
+                    partial[j] += wi * pWeight[q]
+                }
                 for p in space.topStart[i]..<min(space.topStart[i + 1], space.topStart[i] + indexTerms) {
                     let t = Int(space.topTerm[p])
                     let wi = space.topWeight[p]
                     let s = pStart[t], e = pStart[t + 1]
-                    // Positions of the window's dated voices and of the undated tail in this posting list.
+                    // Positions of the window's dated voices (those needing a date test first)
+                    // and of the undated tail in this posting list.
                     let a = lowerBound(pVoice, s, e, Int32(dated.lowerBound))
-                    let b = lowerBound(pVoice, a, e, Int32(dated.upperBound))
+                    let m = lowerBound(pVoice, a, e, Int32(sure))
+                    let b = lowerBound(pVoice, m, e, Int32(dated.upperBound))
                     let u = lowerBound(pVoice, b, e, Int32(vs.dated))
                     if (b - a) + (e - u) > maxPosting { continue }
-                    for q in a..<b {
-                        let j = Int(pVoice[q])
-                        if j == i { continue }
-                        if i < vs.dated && (vs.lo[j] - hiI > window || loI - vs.hi[j] > window) { continue }
-                        if partial[j] == 0 { touched.append(Int32(j)) }
-                        partial[j] += wi * pWeight[q]
-                    }
-                    for q in u..<e {
-                        let j = Int(pVoice[q])
-                        if j == i { continue }
-                        if partial[j] == 0 { touched.append(Int32(j)) }
-                        partial[j] += wi * pWeight[q]
-                    }
+                    for q in a..<m where loI - vs.hi[Int(pVoice[q])] <= window { add(q, wi) }
+                    for q in m..<b where Int(pVoice[q]) != i { add(q, wi) }
+                    for q in u..<e where Int(pVoice[q]) != i { add(q, wi) }
                 }
-                candidates += touched.count
-                ranked.removeAll(keepingCapacity: true)
-                for j in touched { ranked.append((j, partial[Int(j)])); partial[Int(j)] = 0 }
-                touched.removeAll(keepingCapacity: true)
-                if ranked.count > shortlist {
-                    StoryClusterer.selectBest(&ranked, shortlist)
-                    ranked.removeLast(ranked.count - shortlist)
+                candidates += touchedCount
+                for q in 0..<touchedCount {
+                    let j = Int(touched[q])
+                    touched[q] = rankingKey(j, partial[j])
+                    partial[j] = 0
                 }
+                let ranked = min(touchedCount, shortlist)
+                selectLargest(touched, touchedCount, ranked)
                 scored.removeAll(keepingCapacity: true)
                 let sketch = space.sketchTerms > 0
-                if !ranked.isEmpty {
+                if ranked > 0 {
                     scatter(i, into: scratch, raw, sketch: sketch)
-                    for (j, _) in ranked {
-                        let s = self.similarity(i, Int(j), scratch, raw, sketch: sketch)
-                        if s > 0 { scored.append((j, s)) }
+                    for q in 0..<ranked {
+                        let j = rankedVoice(touched[q])
+                        let r = reducedCosine(i, j, raw)
+                        let s = mix(cosine(j, scratch, raw, sketch: sketch), r)
+                        if s > 0 { scored.append((Int32(j), s, r)) }
                     }
                     clear(scratch)
                 }
                 scored.sort { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }
                 if sketch && !scored.isEmpty {
-                    // The sketches chose the neighbours; their similarities are computed exactly.
+                    // The sketches chose the neighbours; their similarities are computed exactly
+                    // (the reduced cosines are the same).
                     if scored.count > keep { scored.removeLast(scored.count - keep) }
                     scatter(i, into: scratch, raw)
-                    for q in scored.indices { scored[q].1 = self.similarity(i, Int(scored[q].0), scratch, raw) }
+                    for q in scored.indices { scored[q].1 = mix(cosine(Int(scored[q].0), scratch, raw), scored[q].2) }
                     clear(scratch)
                     scored.removeAll { $0.1 <= 0 }
                     scored.sort { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }
@@ -549,6 +576,37 @@ struct NeighbourSearch {
         var sq = 0.0
         for (sims, _) in results { for s in sims { sq += (s - mean) * (s - mean) } }
         return Background(mean: mean, deviation: (sq / (count - 1)).squareRoot(), windowVoices: population / voices)
+    }
+}
+
+/// Voice j's candidate ranking key for partial dot product `score` (positive): keys order as
+/// the scores, ties by the smaller voice first, as one integer comparison. The bits of
+/// non-negative floats order as their values.
+@inline(__always) func rankingKey(_ j: Int, _ score: Float) -> UInt64 {
+    UInt64(score.bitPattern) << 32 | UInt64(UInt32.max - UInt32(j))
+}
+
+/// The voice of a ranking key.
+@inline(__always) func rankedVoice(_ key: UInt64) -> Int {
+    Int(UInt32.max - UInt32(truncatingIfNeeded: key))
+}
+
+/// Moves the `k` largest of the distinct keys `a[0..<n]` to `a[0..<k]`, in no particular order
+/// (quickselect; the set, hence everything computed from it, does not depend on the pivots).
+func selectLargest(_ a: UnsafeMutablePointer<UInt64>, _ n: Int, _ k: Int) {
+    guard k > 0, k < n else { return }
+    var lo = 0, hi = n - 1
+    while lo < hi {
+        // Median of three as the pivot, Hoare partition: larger keys to the left.
+        let x = a[lo], y = a[(lo + hi) >> 1], z = a[hi]
+        let pivot = max(min(x, y), min(max(x, y), z))
+        var i = lo, j = hi
+        while i <= j {
+            while a[i] > pivot { i += 1 }
+            while a[j] < pivot { j -= 1 }
+            if i <= j { let t = a[i]; a[i] = a[j]; a[j] = t; i += 1; j -= 1 }
+        }
+        if k - 1 <= j { hi = j } else if k - 1 >= i { lo = i } else { return }
     }
 }
 

@@ -104,6 +104,29 @@ final class CopyDetectionTests: XCTestCase {
         XCTAssertEqual(merged, Array(Set(b)).sorted())
     }
 
+    /// The suppression filter answers exactly like a set: small and large key sets (the
+    /// prefilter and the table grow with them), keys 0, 1 and UInt32.max (the empty-slot
+    /// marker must not be a key), duplicate keys, and as many absent keys probed as present ones.
+    func testShingleFilterAgreesWithASet() {
+        var state: UInt64 = 11
+        func next() -> UInt32 { state &+= 0x9E37_79B9_7F4A_7C15; return UInt32(truncatingIfNeeded: ShingleHash.mix(state)) }
+        for n in [0, 1, 3, 100, 70_000, 400_000] {
+            var keys = (0..<n).map { _ in next() }
+            if n >= 3 { keys += [0, 1, UInt32.max, keys[0]] }
+            let filter = ShingleFilter(keys)
+            let set = Set(keys)
+            XCTAssertEqual(filter.count, set.count, "n = \(n)")
+            for k in keys.prefix(50_000) { XCTAssertTrue(filter.contains(k), "n = \(n), key \(k)") }
+            var wrong = 0
+            for _ in 0..<50_000 {
+                let k = next()
+                if filter.contains(k) != set.contains(k) { wrong += 1 }
+            }
+            for k: UInt32 in [0, 1, 2, UInt32.max, UInt32.max - 1] where filter.contains(k) != set.contains(k) { wrong += 1 }
+            XCTAssertEqual(wrong, 0, "n = \(n)")
+        }
+    }
+
     func testShingleHashIsStable() {
         let cases: [([String], UInt64)] = [
             (["musk", "met", "iravani"], 0x0956_6A76_A294_7A9B),

@@ -218,29 +218,60 @@ public struct KeptShingles: Sendable {
     }
 }
 
-/// Membership in a set of shingle keys: a 2^20-bit prefilter, then binary search.
+/// Membership in a set of shingle keys: a bitmap prefilter of at least 16 bits per key (most
+/// absent keys stop there), then an open-addressing table of the keys (load at most 1/2).
+/// Both grow with the set: at 1M articles the common shingles are 317,000 keys, and a fixed
+/// 2^20-bit prefilter with a binary search behind it made the suppression pass 6% of the run.
 struct ShingleFilter: Sendable {
-    let sorted: [UInt32]
     private let bits: [UInt64]
+    private let bitShift: UInt32
+    private let slots: [UInt32]
+    private let slotShift: UInt32
+    /// A value that is not a key: marks an empty slot.
+    private let empty: UInt32
+    let count: Int
 
     init(_ keys: [UInt32]) {
-        sorted = keys.sorted()
-        var bits = [UInt64](repeating: 0, count: keys.isEmpty ? 0 : (1 << 20) / 64)
-        for h in sorted {
-            let b = Int(ShingleFilter.slot(h))
+        let distinct = Array(Set(keys)).sorted()
+        count = distinct.count
+        func log2Ceiling(_ x: Int) -> UInt32 { UInt32(Int.bitWidth - max(1, x - 1).leadingZeroBitCount) }
+        let bitBits = max(20, log2Ceiling(16 * distinct.count)), slotBits = max(4, log2Ceiling(2 * distinct.count))
+        bitShift = 32 - bitBits
+        slotShift = 32 - slotBits
+        var empty: UInt32 = 0
+        for k in distinct where k == empty { empty += 1 }   // the smallest value that is not a key
+        self.empty = empty
+        var bits = [UInt64](repeating: 0, count: distinct.isEmpty ? 0 : (1 << Int(bitBits)) / 64)
+        var slots = [UInt32](repeating: empty, count: distinct.isEmpty ? 0 : 1 << Int(slotBits))
+        let mask = slots.count - 1
+        for h in distinct {
+            let b = Int(ShingleFilter.mix(h) >> bitShift)
             bits[b >> 6] |= 1 << UInt64(b & 63)
+            var s = Int(ShingleFilter.mix(h) >> slotShift)
+            while slots[s] != empty { s = (s + 1) & mask }
+            slots[s] = h
         }
         self.bits = bits
+        self.slots = slots
     }
 
-    @inline(__always) static func slot(_ h: UInt32) -> UInt32 { (h &* 0x9E37_79B1) >> 12 }
+    /// Keys are hashes already; a multiplicative step spreads them over the top bits.
+    @inline(__always) static func mix(_ h: UInt32) -> UInt32 { h &* 0x9E37_79B1 }
 
-    var isEmpty: Bool { sorted.isEmpty }
+    var isEmpty: Bool { count == 0 }
 
     @inline(__always) func contains(_ h: UInt32) -> Bool {
-        if sorted.isEmpty { return false }
-        let b = Int(ShingleFilter.slot(h))
+        if count == 0 || h == empty { return false }
+        let m = ShingleFilter.mix(h)
+        let b = Int(m >> bitShift)
         if bits[b >> 6] & (1 << UInt64(b & 63)) == 0 { return false }
-        return KeptShingles.sortedContains(sorted, h)
+        let mask = slots.count - 1
+        var s = Int(m >> slotShift)
+        while true {
+            let x = slots[s]
+            if x == h { return true }
+            if x == empty { return false }
+            s = (s + 1) & mask
+        }
     }
 }

@@ -163,6 +163,26 @@ final class StoryClusteringTests: XCTestCase {
 
     /// Headlines cut from one template, naming different subjects in the same slot, are told
     /// apart; an update with a new figure, a headline in title case, or an abbreviation is not.
+    /// The candidate shortlist: quickselect keeps the same set as sorting would, for sizes around
+    /// k, equal scores (ordered by the smaller voice), and keys that map back to their voices.
+    func testShortlistSelectionKeepsTheLargestKeys() {
+        var rng = SplitMix64(seed: 5)
+        for (n, k) in [(0, 3), (1, 1), (5, 5), (6, 5), (100, 1), (100, 99), (1_000, 100), (5_000, 100)] {
+            // Scores from few distinct values, so many ties.
+            let scores = (0..<n).map { _ in Float(rng.next() % 40 + 1) / 7 }
+            let voices = Array(0..<n).shuffled(using: &rng)
+            let keys = zip(voices, scores).map { rankingKey($0, $1) }
+            let buffer = UnsafeMutablePointer<UInt64>.allocate(capacity: max(1, n))
+            defer { buffer.deallocate() }
+            for (q, key) in keys.enumerated() { buffer[q] = key }
+            let kept = min(n, k)
+            selectLargest(buffer, n, kept)
+            let got = Set((0..<kept).map { rankedVoice(buffer[$0]) })
+            let want = Set(zip(voices, scores).sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }.prefix(kept).map(\.0))
+            XCTAssertEqual(got, want, "n \(n), k \(k)")
+        }
+    }
+
     func testHeadlineTemplates() {
         let titles = [
             "BRIEF-Harwick Instruments Q3 shr 1.12 dlrs vs 0.98 dlrs",            // 0

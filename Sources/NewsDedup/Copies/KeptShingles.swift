@@ -76,7 +76,7 @@ public struct KeptShingles: Sendable {
                                           maxDocuments: configuration.maxShingleDocuments)
         // Compact in place: each chunk of articles packs its kept shingles to the front of its
         // own region (in parallel), then the blocks are moved together.
-        let suppressed = ShingleFilter(Array(Set(common).union(boilerplate)))
+        let suppressed = ShingleFilter(common + boilerplate)   // the filter drops repeats
         let chunkCount = max(1, min(n, Parallel.threads * 8))
         var newStart = [Int](repeating: 0, count: n + 1)
         let kept = shingles.withUnsafeMutableBufferPointer { all -> [(Int, Int)] in

@@ -87,6 +87,39 @@ final class StoryClusteringTests: XCTestCase {
         }
     }
 
+    /// Two articles in the same common words (reordered: not copies) are one story when they
+    /// name the same place, and two when each names its own (`sharedNames`); with the rule
+    /// off, common words alone join them.
+    func testArticlesSharingNoNameStayApart() throws {
+        let folder = try TestSupport.temporaryFolder(for: self)
+        let common = "organizers of the harvest festival in PLACE expect record crowds as visitors book hotel rooms early and the festival opens next weekend with music food stalls and a lantern parade"
+        func text(_ place: String, reversed: Bool) -> String {
+            var words = common.replacingOccurrences(of: "PLACE", with: place).split(separator: " ").map(String.init)
+            if reversed { words = stride(from: 0, to: words.count, by: 2).map { words[$0] } + stride(from: 1, to: words.count, by: 2).map { words[$0] } }
+            return "Officials said " + words.joined(separator: " ") + "."
+        }
+        for (placeB, sharedNames, expectTogether) in [("Brunvik", true, true), ("Tarrowfield", true, false), ("Tarrowfield", false, true)] {
+            let sub = folder.appendingPathComponent("\(placeB)-\(sharedNames)")
+            try TestSupport.write(TestSupport.seedFormat(date: "2024-03-01", title: "Harvest festival expects record crowds",
+                                                         paragraphs: [text("Brunvik", reversed: false)]), to: "a.txt", in: sub)
+            try TestSupport.write(TestSupport.seedFormat(date: "2024-03-02", title: "Record crowds expected at harvest festival",
+                                                         paragraphs: [text(placeB, reversed: true)]), to: "b.txt", in: sub)
+            for i in 0..<6 {
+                try TestSupport.write(TestSupport.seedFormat(date: "2024-03-0\(i + 1)", title: "Council notes \(i)",
+                    paragraphs: ["The council discussed budget item \(i) for parks, libraries and road repairs in district \(i * 7)."]),
+                    to: "n\(i).txt", in: sub)
+            }
+            var configuration = Configuration()
+            configuration.stories.sharedNames = sharedNames
+            let state = try compute([sub.path], configuration: configuration)
+            let ia = state.corpus.articles.firstIndex { $0.id == "a.txt" }!
+            let ib = state.corpus.articles.firstIndex { $0.id == "b.txt" }!
+            XCTAssertEqual(state.duplicates.groupOfArticle[ib], -1, "the reordered article must not be a copy")
+            XCTAssertEqual(state.stories.clusterOfArticle[ia] == state.stories.clusterOfArticle[ib], expectTogether,
+                           "b names \(placeB), sharedNames \(sharedNames)")
+        }
+    }
+
     func testIDsAreIdenticalAcrossRunsAndInputOrder() throws {
         let folder = try TestSupport.temporaryFolder(for: self)
         let articles = SyntheticCorpus(count: 300, seed: 5).articles()
@@ -147,11 +180,14 @@ final class StoryClusteringTests: XCTestCase {
                 XCTAssertTrue(extra.isEmpty, "planted story \(story[0]) took in \(extra.sorted())")
             }
         }
+        // Unrelated articles stay apart: each is a story of its own (the festival pair, the bus
+        // and fare pieces share common words but no name).
         let unrelated = Set(truth.documents).subtracting(planted)
         XCTAssertFalse(unrelated.isEmpty)
         for id in unrelated {
-            XCTAssertTrue(membersOf[storyOf[id]!]!.isDisjoint(with: planted), "\(id) joined a planted story")
+            XCTAssertEqual(membersOf[storyOf[id]!]!, [id], "\(id) is not a story of its own")
         }
+        XCTAssertGreaterThan(state.stories.stats.unsharedNamePairs, 0)
         for (a, b) in [("global-brief-agency/2024-11-15-brief-harwick-instruments-q3-results.txt",
                         "global-brief-agency/2024-11-15-brief-tollan-foods-q3-results.txt"),
                        ("riverside-gazette/2024-11-16-soccer-result-riverside-athletic-castleford.txt",

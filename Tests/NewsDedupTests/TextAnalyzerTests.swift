@@ -3,6 +3,30 @@ import XCTest
 import LinearAlgebra
 
 final class TextAnalyzerTests: XCTestCase {
+    /// An article's names: terms it writes capitalised that the night writes capitalised
+    /// mid-sentence, almost never lowercase, and at least once not after another capitalised
+    /// word; months, weekdays, titles and stop words never count.
+    func testArticleNames() {
+        let analyzer = TextAnalyzer(tfidf: TFIDFConfiguration(), shingleSize: 3)
+        let articles = [
+            Article(id: "a", title: "Festival opens in Fjellby",
+                    text: "Organizers of the Northern Lights Festival in Fjellby expect crowds. The festival runs all week, and festival staff said Dr. Berg opens it on Monday."),
+            Article(id: "b", title: "Harbor City festival draws crowds",
+                    text: "Visitors to the festival in Harbor City praised the food. Harbor City officials said the festival will return with Monday markets."),
+            Article(id: "c", title: "No names here", text: "a quiet day with nothing named at all."),
+        ]
+        let analyzed = analyzer.analyze(articles)
+        XCTAssertEqual(analyzed.names.documentCount, 3)
+        func names(_ d: Int) -> [String] { analyzed.names.names(of: d).map { analyzed.terms[Int($0)] } }
+        XCTAssertEqual(Set(names(0)), ["fjellby", "northern"])
+        XCTAssertEqual(names(1), ["harbor"])
+        XCTAssertEqual(names(2), [])
+        for d in 0..<3 { XCTAssertEqual(Array(analyzed.names.names(of: d)), analyzed.names.names(of: d).sorted()) }
+        XCTAssertTrue(ArticleNames.intersect([1, 4, 9], [2, 9]))
+        XCTAssertFalse(ArticleNames.intersect([1, 4, 9], [2, 5, 10]))
+        XCTAssertFalse(ArticleNames.intersect([], [2]))
+    }
+
     /// Headlines keep their typography for display, but are folded before tokenizing, so a
     /// curly apostrophe counts like a straight one.
     func testCurlyApostrophesInHeadlinesTokenizeLikeStraightOnes() {

@@ -44,6 +44,28 @@ final class TokenizerTests: XCTestCase {
         XCTAssertEqual(word.lowercased().utf8.count, 120, "the premise: lowercased is longer than the input")
     }
 
+    /// How each token was written: case of its first letter, sentence starts (after . ! ? : ;
+    /// and line breaks), and whether the word before it in the sentence was capitalised (even
+    /// a sentence's first word: `Mill` in "The Mill Street").
+    func testTokenCases() {
+        var got: [(String, TokenCase)] = []
+        Tokenizer().forEachCasedToken(in: "The Mill Street library opened. Harbor City's mayor, Ana Ruiz, said: ÉLAN 2024\nnext") {
+            got.append((String(decoding: $0, as: UTF8.self), $1))
+        }
+        let want: [(String, TokenCase)] = [
+            ("the", [.capitalised, .sentenceStart]), ("mill", [.capitalised, .afterCapital]), ("street", [.capitalised, .afterCapital]),
+            ("library", [.lowercase, .afterCapital]), ("opened", [.lowercase]),
+            ("harbor", [.capitalised, .sentenceStart]), ("city", [.capitalised, .afterCapital]),
+            ("mayor", [.lowercase, .afterCapital]), ("ana", [.capitalised]), ("ruiz", [.capitalised, .afterCapital]),
+            ("said", [.lowercase, .afterCapital]), ("élan", [.capitalised, .sentenceStart]), ("2024", [.afterCapital]),
+            ("next", [.lowercase, .sentenceStart]),
+        ]
+        XCTAssertEqual(got.map(\.0), want.map(\.0))
+        for (g, w) in zip(got, want) { XCTAssertEqual(g.1, w.1, "token \(g.0)") }
+        // The plain stream is the same tokens.
+        XCTAssertEqual(got.map(\.0), Tokenizer().tokens("The Mill Street library opened. Harbor City's mayor, Ana Ruiz, said: ÉLAN 2024\nnext"))
+    }
+
     func testReadableCases() {
         let table: [(String, [String])] = [
             // Lowercased, possessive 's dropped, single letters dropped.

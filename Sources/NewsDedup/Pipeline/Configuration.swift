@@ -257,6 +257,8 @@ extension Configuration {
                      "The factor on a large story's internal cohesion (see largeStoryVoices); the level used is the lower of this and the midpoint between the cohesion and the story's similarity to its nearest outsiders."),
             K.bool("stories", "fadeOutletTerms", \.stories.fadeOutletTerms,
                    "A term found in one outlet's articles only (footers, house templates) is weighted by the chance of that confinement at random: near 0 among many outlets, 1 when the corpus has one outlet."),
+            K.bool("stories", "sharedNames", \.stories.sharedNames,
+                   "Two voices that each write names (words the night writes capitalised mid-sentence and almost never lowercase) but share none are not linked."),
             K.double("stories", "reducedWeight", \.stories.reducedWeight, 0...1,
                      "Weight of the SVD vectors in the similarity: (1 - w) x TF-IDF cosine + w x reduced cosine."),
             K.int("stories", "topTerms", \.stories.topTerms, min: 0, "Terms reported per story."),

@@ -270,9 +270,9 @@ public struct Pipeline: Sendable {
         }
         let stories = timed("stories") { () -> (StoryClusters, [String: Int]) in
             let s = StoryClusterer(configuration.stories).cluster(articles: articles, terms: terms, duplicates: duplicates,
-                                                                  canonicalRank: rank, reduced: fit?.vectors)
+                                                                  canonicalRank: rank, reduced: fit?.vectors, names: analyzed.names)
             let st = s.stats
-            return (s, ["voices": st.voices, "candidatePairs": st.candidatePairs, "edges": st.edges,
+            return (s, ["voices": st.voices, "candidatePairs": st.candidatePairs, "edges": st.edges, "unsharedNamePairs": st.unsharedNamePairs,
                         "merges": st.merges, "clusters": st.clusters, "multiArticleClusters": st.multiArticleClusters])
         }
         let topics = timed("topics") { () -> (Topics?, [String: Int]) in

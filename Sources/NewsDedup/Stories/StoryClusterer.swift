@@ -23,8 +23,10 @@ public struct StoryClusterer: Sendable {
 
     /// `reduced`: the articles' SVD vectors (articles x components), mixed into the similarity
     /// with `configuration.reducedWeight`.
+    /// `names`: each article's names (`AnalyzedCorpus.names`), for the shared-name rule
+    /// (`configuration.sharedNames`); nil turns the rule off.
     public func cluster(articles: [Article], terms: TermMatrix, duplicates: DuplicateGroups,
-                        canonicalRank: [Int], reduced: Matrix? = nil) -> StoryClusters {
+                        canonicalRank: [Int], reduced: Matrix? = nil, names: ArticleNames? = nil) -> StoryClusters {
         let n = articles.count
         var stats = StoryStats()
         let voices = Voices(articles: articles, duplicates: duplicates, canonicalRank: canonicalRank)
@@ -56,10 +58,17 @@ public struct StoryClusterer: Sendable {
             scale[i] = s / Double(k)
         }
         let headlines = HeadlineTemplates(titles: space.firstMember.map { articles[Int($0)].title }, vocabulary: terms.vocabulary)
-        let adjacency = Adjacency(graph: graph, voices: v, neighbours: configuration.neighbours,
-                                  drop: { headlines.sameTemplate($0, $1, mentions: space.has) })
+        // Voices that each write names but share none report different events.
+        let voiceNames = configuration.sharedNames ? names.flatMap { $0.documentCount == n ? VoiceNames(voices: voices, names: $0) : nil } : nil
+        var templatePairs = 0, unsharedNamePairs = 0
+        let adjacency = Adjacency(graph: graph, voices: v, neighbours: configuration.neighbours, drop: { a, b in
+            if headlines.sameTemplate(a, b, mentions: space.has) { templatePairs += 1; return true }
+            if let voiceNames, !voiceNames.mayLink(a, b) { unsharedNamePairs += 1; return true }
+            return false
+        })
         stats.edges = adjacency.edgeCount
-        stats.templatePairs = adjacency.dropped
+        stats.templatePairs = templatePairs
+        stats.unsharedNamePairs = unsharedNamePairs
 
         // The chance level: what the best of a voice's m window comparisons reaches among
         // unrelated pairs (the expected maximum of m draws from the background, Gumbel

@@ -32,6 +32,8 @@ public struct StoryStats: Codable, Sendable, Equatable {
     public var edges = 0
     /// Neighbour pairs left unlinked because their headlines are two instances of one template.
     public var templatePairs = 0
+    /// Neighbour pairs left unlinked because both voices write names and share none.
+    public var unsharedNamePairs = 0
     public var merges = 0
     public var clusters = 0
     public var multiArticleClusters = 0

@@ -44,6 +44,10 @@ public struct StoryConfiguration: Codable, Sendable, Equatable {
     /// the chance that its articles fall in one outlet at random (near 0 among many outlets, 1
     /// when the corpus has one outlet).
     public var fadeOutletTerms: Bool = true
+    /// Two voices that each write names (people, places, organisations: `ArticleNames`) but
+    /// share none report different events, however much common vocabulary they share: their
+    /// edge is dropped.
+    public var sharedNames: Bool = true
     /// Weight of the reduced (SVD) vectors in the similarity: `(1 - w) * tfidfCosine +
     /// w * reducedCosine`. 0 uses TF-IDF alone.
     public var reducedWeight: Double = 0.2

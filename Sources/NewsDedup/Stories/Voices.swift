@@ -689,3 +689,28 @@ struct Adjacency {
         }
     }
 }
+
+/// Each voice's names: the union of its members' (`ArticleNames`), ascending.
+struct VoiceNames {
+    var start: [Int] = [0]
+    var ids: [Int32] = []
+
+    init(voices: Voices, names: ArticleNames) {
+        var scratch: [Int32] = []
+        start.reserveCapacity(voices.count + 1)
+        for i in 0..<voices.count {
+            scratch.removeAll(keepingCapacity: true)
+            for q in voices.start[i]..<voices.start[i + 1] { scratch.append(contentsOf: names.names(of: Int(voices.members[q]))) }
+            if voices.start[i + 1] - voices.start[i] > 1 { scratch.sort() }
+            var previous: Int32? = nil
+            for x in scratch where x != previous { ids.append(x); previous = x }
+            start.append(ids.count)
+        }
+    }
+
+    /// False when both voices write names and share none.
+    func mayLink(_ a: Int, _ b: Int) -> Bool {
+        let x = ids[start[a]..<start[a + 1]], y = ids[start[b]..<start[b + 1]]
+        return x.isEmpty || y.isEmpty || ArticleNames.intersect(x, y)
+    }
+}

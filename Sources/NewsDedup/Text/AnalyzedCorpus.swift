@@ -16,6 +16,8 @@ public struct AnalyzedCorpus: Sendable {
     public var shingles: [UInt32]
     /// Tokens in the body (all tokens, stop words included): the article's length.
     public var tokenCounts: [Int32]
+    /// The names each article writes (for the story stage's shared-name rule).
+    public var names = ArticleNames()
 
     public var documentCount: Int { tokenCounts.count }
 

@@ -95,14 +95,15 @@ public struct TextAnalyzer: Sendable {
                 // The headline is its own shingle segment: for copies whose body was cut to
                 // almost nothing, the (lightly edited) headline is the remaining evidence.
                 let titleStart = chunk.tokens.count
-                tokenizer.forEachTokenBytes(in: TextNormalizer.foldQuotesAndDashes(a.title)) {
-                    let id = chunk.vocabulary.intern($0, stopWords: stop)
-                    chunk.tokens.append(id)
+                tokenizer.forEachCasedToken(in: TextNormalizer.foldQuotesAndDashes(a.title)) { bytes, c in
+                    let id = chunk.vocabulary.intern(bytes, stopWords: stop)
+                    chunk.tokens.append(c.contains(.capitalised) ? id | TokenChunk.capitalisedBit : id)
                 }
                 let bodyStart = chunk.tokens.count
-                tokenizer.forEachTokenBytes(in: a.text) {
-                    let id = chunk.vocabulary.intern($0, stopWords: stop)
-                    chunk.tokens.append(id)
+                tokenizer.forEachCasedToken(in: a.text) { bytes, c in
+                    let id = chunk.vocabulary.intern(bytes, stopWords: stop)
+                    chunk.tokens.append(c.contains(.capitalised) ? id | TokenChunk.capitalisedBit : id)
+                    chunk.cases.record(id, c)
                 }
                 let end = chunk.tokens.count
                 chunk.tokens.withUnsafeBufferPointer { t in
@@ -174,6 +175,7 @@ public struct TextAnalyzer: Sendable {
         var maps: [[Int32]] = []
         maps.reserveCapacity(counted.count)
         var entryBase = [0], articleBase = [0]
+        var cases = CaseTally()
         for c in counted.indices {
             var map = [Int32](repeating: 0, count: counted[c].localTerms.count)
             for (i, t) in counted[c].localTerms.enumerated() {
@@ -184,11 +186,14 @@ public struct TextAnalyzer: Sendable {
                     map[i] = g
                 }
             }
+            cases.add(counted[c].cases, map: map)
             counted[c].localTerms = []
+            counted[c].cases = CaseTally()
             maps.append(map)
             entryBase.append(entryBase[c] + counted[c].termIDs.count)
             articleBase.append(articleBase[c] + counted[c].termEnd.count)
         }
+        out.names = Self.names(counted, maps: maps, cases: cases, terms: terms)
         // Each article's entries, renumbered and sorted by global id, written in parallel over
         // chunks into place; each chunk is freed once written (no second full copy). The output
         // pages are only touched as they are written.
@@ -236,17 +241,56 @@ public struct TextAnalyzer: Sendable {
         var termEnd: [Int] = []
         var termIDs: [Int32] = []
         var termCounts: [Float] = []
+        /// `TokenChunk.cases` and `capitalised` renumbered to local terms (ids never counted,
+        /// such as stop words, left out).
+        var cases = CaseTally()
+        var capitalised: [Int32] = []
+        var capitalisedEnd: [Int] = []
+    }
+
+    /// Each article's names (`ArticleNames`): its capitalised terms that the night's counts
+    /// make names, as global ids, ascending. Parallel over chunks.
+    static func names(_ counted: [CountedChunk], maps: [[Int32]], cases: CaseTally, terms: [String]) -> ArticleNames {
+        var isName = [Bool](repeating: false, count: terms.count)
+        for g in 0..<min(terms.count, cases.lowercase.count) where cases.midSentenceCapitalised[g] > 0 {
+            isName[g] = ArticleNames.isName(terms[g], midSentenceCapitalised: cases.midSentenceCapitalised[g],
+                                            phraseInitial: cases.phraseInitial[g], lowercase: cases.lowercase[g])
+        }
+        let parts = Parallel.mapChunks(counted.count, chunks: counted.count) { range -> (ids: [Int32], ends: [Int]) in
+            var ids: [Int32] = [], ends: [Int] = []
+            for c in range {
+                let chunk = counted[c], map = maps[c]
+                var lo = 0
+                for hi in chunk.capitalisedEnd {
+                    let first = ids.count
+                    for t in chunk.capitalised[lo..<hi] where isName[Int(map[Int(t)])] { ids.append(map[Int(t)]) }
+                    ids[first...].sort()
+                    ends.append(ids.count)
+                    lo = hi
+                }
+            }
+            return (ids, ends)
+        }
+        var names = ArticleNames()
+        for part in parts {
+            let base = names.ids.count
+            names.ids.append(contentsOf: part.ids)
+            for e in part.ends { names.start.append(base + e) }
+        }
+        return names
     }
 
     private func countChunk(_ chunk: TokenChunk, boilerplate: ShingleFilter, size k: Int, titleWeight: Float) -> CountedChunk {
         var counter = TermCounter(vocabulary: chunk.vocabulary)
         var masked: [Bool] = []
-        var hashes: [UInt32] = []
+        var hashes: [UInt32] = [], capitalised: [UInt32] = []
         chunk.tokens.withUnsafeBufferPointer { tokens in
             var start = 0
             for a in 0..<chunk.range.count {
                 let bodyStart = Int(chunk.bodyStart[a]), end = Int(chunk.tokenEnd[a])
-                if titleWeight > 0 { for p in start..<bodyStart { counter.count(tokens[p], titleWeight) } }
+                capitalised.removeAll(keepingCapacity: true)
+                for p in start..<bodyStart where tokens[p] & TokenChunk.capitalisedBit != 0 { capitalised.append(tokens[p] & TokenChunk.idMask) }
+                if titleWeight > 0 { for p in start..<bodyStart { counter.count(tokens[p] & TokenChunk.idMask, titleWeight) } }
                 let body = tokens[bodyStart..<end]
                 var anyMasked = false
                 if !boilerplate.isEmpty && body.count >= k {
@@ -260,15 +304,31 @@ public struct TextAnalyzer: Sendable {
                     }
                 }
                 if anyMasked {
-                    for (i, v) in body.enumerated() where !masked[i] { counter.count(v, 1) }
+                    for (i, v) in body.enumerated() where !masked[i] {
+                        if v & TokenChunk.capitalisedBit != 0 { capitalised.append(v & TokenChunk.idMask) }
+                        counter.count(v & TokenChunk.idMask, 1)
+                    }
                 } else {
-                    for v in body { counter.count(v, 1) }
+                    for v in body {
+                        if v & TokenChunk.capitalisedBit != 0 { capitalised.append(v & TokenChunk.idMask) }
+                        counter.count(v & TokenChunk.idMask, 1)
+                    }
                 }
                 counter.endArticle()
+                // Capitalised outside boilerplate: the candidates for names, as local terms.
+                capitalised.sort()
+                var previous: UInt32? = nil
+                for v in capitalised where v != previous {
+                    previous = v
+                    if counter.termOf[Int(v)] >= 0 { counter.out.capitalised.append(counter.termOf[Int(v)]) }
+                }
+                counter.out.capitalisedEnd.append(counter.out.capitalised.count)
                 start = end
             }
         }
-        return counter.out
+        var out = counter.out
+        out.cases = chunk.cases.renumbered(counter.termOf, count: out.localTerms.count)
+        return out
     }
 }
 
@@ -329,6 +389,12 @@ struct TokenChunk: Sendable {
     var shingles: [UInt32] = []
     var shingleEnd: [Int] = []
     var tokenCounts: [Int32] = []
+    /// How each vocabulary id is written in the bodies (for `ArticleNames`).
+    var cases = CaseTally()
+
+    /// Set in a `tokens` entry written capitalised; the id is the entry without it (`idMask`).
+    static let capitalisedBit: UInt32 = 1 << 31
+    static let idMask: UInt32 = ~capitalisedBit
 
     init(range: Range<Int>) { self.range = range }
 }
@@ -412,7 +478,7 @@ struct TokenVocabulary: Sendable {
                     var h = ShingleHash.offsetBasis
                     for q in p..<(p + k) {
                         if q > p { h = (h ^ 0x20) &* ShingleHash.prime }
-                        let id = Int(tokens[q])
+                        let id = Int(tokens[q] & TokenChunk.idMask)
                         for b in Int(o[id])..<Int(o[id + 1]) { h = (h ^ UInt64(a[b])) &* ShingleHash.prime }
                     }
                     out.append(ShingleHash.key(ShingleHash.mix(h)))

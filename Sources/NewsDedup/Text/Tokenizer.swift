@@ -19,6 +19,13 @@ public struct Tokenizer: Sendable {
     /// only during the call). Works on the text's UTF-8 bytes: ASCII needs no decoding, and
     /// nothing is allocated per token.
     public func forEachTokenBytes(in text: String, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+        forEachCasedToken(in: text) { bytes, _ in body(bytes) }
+    }
+
+    /// `forEachTokenBytes`, also telling how each token was written (`TokenCase`): the case of
+    /// its first character, whether it opens a sentence, and whether the word before it in the
+    /// sentence was capitalised. Dropped tokens (one character) still count as that word.
+    public func forEachCasedToken(in text: String, _ body: (UnsafeBufferPointer<UInt8>, TokenCase) -> Void) {
         var text = text
         text.withUTF8 { bytes in
             var token: [UInt8] = []
@@ -26,6 +33,9 @@ public struct Tokenizer: Sendable {
             var scalars = 0                 // code points in `token`
             var pendingApostrophe = false
             var lastWasWord = false
+            var boundary = true             // the next word opens a sentence
+            var previousCapitalised = false
+            var flags = TokenCase()
 
             func flush() {
                 if scalars > 0 {
@@ -35,10 +45,18 @@ public struct Tokenizer: Sendable {
                         count -= 2
                         length -= 2
                     }
-                    if length >= 2 { token.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[0..<count])) } }
+                    if length >= 2 { token.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[0..<count]), flags) } }
+                    previousCapitalised = flags.contains(.capitalised)
                     token.removeAll(keepingCapacity: true)
                     scalars = 0
                 }
+            }
+            @inline(__always) func begin(upper: Bool, lower: Bool) {
+                flags = TokenCase()
+                if upper { flags.insert(.capitalised) }
+                if lower { flags.insert(.lowercase) }
+                if boundary { flags.insert(.sentenceStart) } else if previousCapitalised { flags.insert(.afterCapital) }
+                boundary = false
             }
 
             var i = 0
@@ -49,7 +67,9 @@ public struct Tokenizer: Sendable {
                 if b < 0x80 {
                     // ASCII fast path.
                     let isUpper = b >= 0x41 && b <= 0x5A
-                    if isUpper || (b >= 0x61 && b <= 0x7A) || (b >= 0x30 && b <= 0x39) {
+                    let isLower = b >= 0x61 && b <= 0x7A
+                    if isUpper || isLower || (b >= 0x30 && b <= 0x39) {
+                        if scalars == 0 { begin(upper: isUpper, lower: isLower) }
                         if pendingApostrophe { token.append(0x27); scalars += 1; pendingApostrophe = false }
                         token.append(isUpper ? b + 32 : b)
                         scalars += 1
@@ -61,6 +81,8 @@ public struct Tokenizer: Sendable {
                         pendingApostrophe = false
                         lastWasWord = false
                         flush()
+                        // . ! ? : ; and line breaks end a sentence.
+                        if b == 0x2E || b == 0x21 || b == 0x3F || b == 0x3A || b == 0x3B || b == 0x0A { boundary = true }
                     }
                     i += 1
                     continue
@@ -72,6 +94,7 @@ public struct Tokenizer: Sendable {
                 i += length
                 scalar = Unicode.Scalar(value) ?? "\u{FFFD}"
                 if Tokenizer.isWordScalar(scalar) {
+                    if scalars == 0 { begin(upper: scalar.properties.isUppercase, lower: scalar.properties.isLowercase) }
                     if pendingApostrophe { token.append(0x27); scalars += 1; pendingApostrophe = false }
                     for l in scalar.properties.lowercaseMapping.unicodeScalars {
                         token.append(contentsOf: String(l).utf8)
@@ -118,4 +141,18 @@ public struct Tokenizer: Sendable {
             out.append(contentsOf: u.properties.lowercaseMapping.unicodeScalars)
         }
     }
+}
+
+/// How a token was written, for telling names from common words (`ArticleNames`).
+public struct TokenCase: OptionSet, Sendable {
+    public let rawValue: UInt8
+    public init(rawValue: UInt8) { self.rawValue = rawValue }
+    /// The first character is an uppercase (or titlecase) letter.
+    public static let capitalised = TokenCase(rawValue: 1)
+    /// The first character is a lowercase letter.
+    public static let lowercase = TokenCase(rawValue: 2)
+    /// The first word of the text or after `.`, `!`, `?`, `:`, `;` or a line break.
+    public static let sentenceStart = TokenCase(rawValue: 4)
+    /// Not a sentence start, and the word before it was capitalised (`Street` in `Mill Street`).
+    public static let afterCapital = TokenCase(rawValue: 8)
 }

@@ -1,0 +1,118 @@
+/// The names each article mentions, for the story stage's shared-name rule: two articles about
+/// one event name at least one person, place or organisation in common; two articles that
+/// share common words (festival, record, visitors) but no name report different events.
+///
+/// A **name** is a term the night writes as a name (the counts are over body text):
+/// - capitalised in the middle of a sentence at least once, and lowercase in at most
+///   `maximumLowercaseShare` of its uses (`festival` in "the festival runs" is a common word,
+///   `Fjellby` is never written lowercase);
+/// - at least once the first capitalised word of its phrase, not only the trailing word of
+///   other names (`Street` in `Mill Street` and `Harper Street`, `Festival` in `Seafood
+///   Festival` are heads of names, not names);
+/// - not a month, a weekday, a title (`Dr`, `Sen`) or a stop word.
+/// An article's names are the names it writes capitalised, in its headline or body. Ids are
+/// the analysis's global term ids (`AnalyzedCorpus.terms`), ascending per article.
+public struct ArticleNames: Sendable, Equatable {
+    /// Article d's names are `ids[start[d]..<start[d + 1]]`, ascending.
+    public var start: [Int] = [0]
+    public var ids: [Int32] = []
+
+    public init() {}
+
+    public init(start: [Int], ids: [Int32]) {
+        self.start = start
+        self.ids = ids
+    }
+
+    public var documentCount: Int { start.count - 1 }
+
+    public func names(of d: Int) -> ArraySlice<Int32> { ids[start[d]..<start[d + 1]] }
+
+    /// A name may be written lowercase in at most this share of its uses (one in ten: a
+    /// sentence-initial or headline use of a common word is not counted either way).
+    public static let maximumLowercaseShare = 0.1
+
+    /// Terms never taken for names, whatever their case.
+    static let excluded: Set<String> = [
+        "january", "february", "march", "april", "may", "june", "july", "august", "september",
+        "october", "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep",
+        "sept", "oct", "nov", "dec",
+        "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+        "mondays", "tuesdays", "wednesdays", "thursdays", "fridays", "saturdays", "sundays",
+        "mr", "mrs", "ms", "dr", "st", "lt", "gen", "rep", "sen", "gov", "sgt", "col", "capt",
+        "prof", "jr", "sr", "rev",
+    ]
+
+    /// Whether a term with these body counts is a name (see the type's documentation).
+    static func isName(_ term: String, midSentenceCapitalised: Int32, phraseInitial: Int32, lowercase: Int32) -> Bool {
+        guard midSentenceCapitalised > 0, phraseInitial > 0 else { return false }
+        let uses = Double(midSentenceCapitalised) + Double(lowercase)
+        guard Double(lowercase) <= maximumLowercaseShare * uses else { return false }
+        return !excluded.contains(term) && !StopWords.english.contains(term)
+    }
+
+    /// Whether two ascending id lists have an id in common.
+    static func intersect(_ a: ArraySlice<Int32>, _ b: ArraySlice<Int32>) -> Bool {
+        var i = a.startIndex, j = b.startIndex
+        while i < a.endIndex && j < b.endIndex {
+            if a[i] == b[j] { return true }
+            if a[i] < b[j] { i += 1 } else { j += 1 }
+        }
+        return false
+    }
+}
+
+/// Pass 1's per-chunk record of how each vocabulary id is written in article bodies.
+struct CaseTally: Sendable {
+    var midSentenceCapitalised: [Int32] = []
+    var phraseInitial: [Int32] = []
+    var lowercase: [Int32] = []
+
+    @inline(__always) mutating func record(_ id: UInt32, _ c: TokenCase) {
+        let i = Int(id)
+        if i >= lowercase.count {
+            let grow = i + 1 - lowercase.count
+            midSentenceCapitalised.append(contentsOf: repeatElement(0, count: grow))
+            phraseInitial.append(contentsOf: repeatElement(0, count: grow))
+            lowercase.append(contentsOf: repeatElement(0, count: grow))
+        }
+        if c.contains(.lowercase) {
+            lowercase[i] += 1
+        } else if c.contains(.capitalised) && !c.contains(.sentenceStart) {
+            midSentenceCapitalised[i] += 1
+            if !c.contains(.afterCapital) { phraseInitial[i] += 1 }
+        }
+    }
+
+    /// The tallies under new ids: vocabulary id v becomes `map[v]` (dropped when negative).
+    func renumbered(_ map: [Int32], count: Int) -> CaseTally {
+        var out = CaseTally()
+        out.midSentenceCapitalised = [Int32](repeating: 0, count: count)
+        out.phraseInitial = [Int32](repeating: 0, count: count)
+        out.lowercase = [Int32](repeating: 0, count: count)
+        for v in 0..<lowercase.count where map[v] >= 0 {
+            let t = Int(map[v])
+            out.midSentenceCapitalised[t] = midSentenceCapitalised[v]
+            out.phraseInitial[t] = phraseInitial[v]
+            out.lowercase[t] = lowercase[v]
+        }
+        return out
+    }
+
+    /// Adds `other`'s tallies, its id t counted under `map[t]`.
+    mutating func add(_ other: CaseTally, map: [Int32]) {
+        let needed = Int((map.max() ?? -1) + 1)
+        if needed > lowercase.count {
+            let grow = needed - lowercase.count
+            midSentenceCapitalised.append(contentsOf: repeatElement(0, count: grow))
+            phraseInitial.append(contentsOf: repeatElement(0, count: grow))
+            lowercase.append(contentsOf: repeatElement(0, count: grow))
+        }
+        for t in 0..<other.lowercase.count {
+            let g = Int(map[t])
+            midSentenceCapitalised[g] += other.midSentenceCapitalised[t]
+            phraseInitial[g] += other.phraseInitial[t]
+            lowercase[g] += other.lowercase[t]
+        }
+    }
+}

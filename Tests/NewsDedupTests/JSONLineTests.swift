@@ -37,6 +37,9 @@ final class JSONLineTests: XCTestCase {
         #"{"id":"a25","text":"&amp; entities &lt;b&gt; and &#8217;curly&#8217;"}"#,
         "{\"id\":\"a26\",\"text\":\"raw control \u{01} char\"}",
         "{\"id\":\"a27\",\"text\":\"raw tab\tin string\"}",
+        #"{"id":"a28","title":"Body fast path","text":"  lead  \r\n\r\n CR \"q\" it's \/ back\\slash\t tab \n\n\n end  "}"#,
+        #"{"id":"a29","text":"curly \u2019 escape after a plain start","title":"t"}"#,
+        #"{"id":"a30","text":"\n\n  \t \r\n"}"#,
     ]
 
     func testFastPathAgreesWithJSONSerialization() throws {

@@ -1,3 +1,4 @@
+import Foundation
 import XCTest
 @testable import NewsDedup
 
@@ -86,6 +87,44 @@ final class TextNormalizerTests: XCTestCase {
                 text += pieces[Int((state >> 33) % UInt64(pieces.count))]
             }
             XCTAssertEqual(TextNormalizer.body(text), TextNormalizer.bodyByLines(text), text.debugDescription)
+        }
+    }
+
+    /// The one-pass `body` of a JSON string literal (the reader's fast path) against decoding the
+    /// string and calling `body`, on random mixes of escapes, whitespace, apostrophes, curly quotes,
+    /// entities and non-ASCII text: equal whenever it answers, and it answers for the plain cases.
+    func testBodyOfJSONStringMatchesDecodedBody() throws {
+        let pieces = ["word", "It's", "don't", "O'Neill", " ", "   ", #"\n"#, #"\n\n"#, #"\r\n"#, #"\r"#, #"\t"#, #"\""#,
+                      #"\\"#, #"\/"#, "Musk's", ".", ",", "x", "42", "-",
+                      // These send it to the general path.
+                      #"\b"#, #"\f"#, #"\u0041"#, #"\u2019"#, "caf\u{E9}", "\u{2019}", "\u{201C}", "&amp;", "AT&T", "`", "\u{A0}"]
+        var state: UInt64 = 987654321
+        var answered = 0
+        for round in 0..<4000 {
+            var content = ""
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            // Every other round only from the plain pieces, so that the fast path is exercised.
+            let choices = round % 2 == 0 ? 20 : pieces.count
+            for _ in 0..<Int(state >> 59) + 1 {
+                state = state &* 6364136223846793005 &+ 1442695040888963407
+                content += pieces[Int((state >> 33) % UInt64(choices))]
+            }
+            let literal = "\"" + content + "\""
+            let decoded = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(("[" + literal + "]").utf8)) as? [String]).first!
+            let bytes = Array((literal + ", \"more\": 1}").utf8)
+            let fast = bytes.withUnsafeBufferPointer { TextNormalizer.bodyOfJSONString($0, from: 1) }
+            if let fast {
+                answered += 1
+                assertScalars(fast.body, TextNormalizer.body(decoded), literal)
+                XCTAssertEqual(fast.end, literal.utf8.count, literal)
+            } else if round % 2 == 0 {
+                XCTFail("plain content took the general path: \(literal)")
+            }
+        }
+        XCTAssertGreaterThan(answered, 2000)
+        // Invalid JSON content (raw control bytes, a bad escape, no closing quote) is never answered.
+        for bad in ["\"raw\ttab\"", "\"raw\nnewline\"", #""bad \q escape""#, #""unterminated"#, #""ends in \"#] {
+            XCTAssertNil(Array(bad.utf8).withUnsafeBufferPointer { TextNormalizer.bodyOfJSONString($0, from: 1) }, bad)
         }
     }
 

@@ -299,8 +299,8 @@ public struct CorpusReader: Sendable {
         // Blank lines are allowed and silently ignored.
         if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return (nil, []) }
         if bytes.withUnsafeBytes({ raw in raw.baseAddress.map { memchr($0, 0, raw.count) != nil } ?? false }) { return skip("binary data (NUL byte) in a JSONL line") }
-        if fastPath, let fast = bytes.withUnsafeBufferPointer({ JSONLine.parse($0) }) {
-            return makeArticle(id: fast.id!, rawTitle: fast.title ?? "", rawText: fast.text ?? "",
+        if fastPath, let fast = bytes.withUnsafeBufferPointer({ JSONLine.parse($0, normalizeBody: true) }) {
+            return makeArticle(id: fast.id!, rawTitle: fast.title ?? "", rawText: fast.text ?? "", textNormalized: fast.textNormalized,
                                date: fast.date.map { .string($0) } ?? .none, source: fast.source, url: fast.url,
                                file: file, line: line, issues: issues)
         }
@@ -347,11 +347,13 @@ public struct CorpusReader: Sendable {
     enum RawDate { case none, string(String), notString }
 
     /// The article from a line's raw fields (either parser), with the repairs both share.
-    func makeArticle(id rawID: String, rawTitle: String, rawText: String, date rawDate: RawDate, source rawSource: String?,
+    /// `textNormalized`: `rawText` is already `TextNormalizer.body` of the raw text.
+    func makeArticle(id rawID: String, rawTitle: String, rawText: String, textNormalized: Bool = false,
+                     date rawDate: RawDate, source rawSource: String?,
                      url rawURL: String?, file: InputFile, line: Int, issues: [InputIssue]) -> (Article?, [InputIssue]) {
         var issues = issues
         let id = rawID.trimmingCharacters(in: .whitespacesAndNewlines)
-        let text = TextNormalizer.body(rawText)
+        let text = textNormalized ? rawText : TextNormalizer.body(rawText)
         var title = TextNormalizer.line(rawTitle)
         if text.isEmpty && title.isEmpty {
             issues.append(InputIssue(file: file.path, line: line, action: .skipped,

@@ -29,6 +29,37 @@ final class TextAnalyzerTests: XCTestCase {
     /// The shingle-key sort used while tokenizing gives what the standard library's sort gives:
     /// sizes on both sides of the insertion-sort cut, duplicates, keys that agree on some bytes
     /// (skipped passes), and a scratch buffer reused across calls of different sizes.
+    /// The vocabulary's table (8-byte-word hash) against a plain dictionary: dense ids in
+    /// first-seen order through several table growths, for tokens of every length 1...24 that
+    /// share prefixes and differ in any byte (the hash's head, overlapping tail and short forms).
+    func testVocabularyInternMatchesDictionary() {
+        var vocabulary = TokenVocabulary()
+        var reference: [String: UInt32] = [:]
+        var state: UInt64 = 7
+        let alphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789'".utf8)
+        for _ in 0..<40_000 {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            let length = Int(state >> 59) % 24 + 1
+            var token: [UInt8] = []
+            for k in 0..<length {
+                // Few distinct letters per position: many tokens share prefixes and suffixes.
+                token.append(alphabet[Int((state >> UInt64(k % 29)) % 5) + (k % 3)])
+            }
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            if state >> 62 == 0 { token.append(alphabet[Int(state >> 33) % alphabet.count]) }
+            let key = String(decoding: token, as: UTF8.self)
+            let id = token.withUnsafeBufferPointer { vocabulary.intern($0, stopWords: ["the"]) }
+            let expected = reference[key] ?? UInt32(reference.count)
+            reference[key] = expected
+            XCTAssertEqual(id, expected, key)
+            XCTAssertEqual(vocabulary.string(id), key)
+        }
+        XCTAssertEqual(vocabulary.count, reference.count)
+        XCTAssertGreaterThan(reference.count, 5000, "the table grew several times")
+        let the = Array("the".utf8).withUnsafeBufferPointer { vocabulary.intern($0, stopWords: ["the"]) }
+        XCTAssertTrue(vocabulary.isStop[Int(the)])
+    }
+
     func testKeySortMatchesStandardSort() {
         var rng = SplitMix64(seed: 7)
         var scratch: [UInt32] = []

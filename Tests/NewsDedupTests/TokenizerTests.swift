@@ -44,6 +44,30 @@ final class TokenizerTests: XCTestCase {
         XCTAssertEqual(word.lowercased().utf8.count, 120, "the premise: lowercased is longer than the input")
     }
 
+    /// The table-driven `forEachTokenBytes` against the `[UInt8]` reference it replaced, on random
+    /// mixes of ASCII words, apostrophes (possessive, inner, doubled, trailing), curly quotes,
+    /// non-ASCII letters and numbers, lowercasing that lengthens a token (U+0130), marks and emoji.
+    func testTableDrivenTokenizerMatchesReference() {
+        let pieces = ["word", "WORD", "Musk", "'s", "'S", "'", "''", "don't", "O'Neill's", "rock'n'roll", "42", "3.5", " ", "  ", "\n", "-",
+                      ",", ".", "_", "x", "I", "\u{2019}", "\u{201C}", "\u{C9}COLE", "Z\u{FC}rich", "\u{130}", "\u{130}\u{130}\u{130}",
+                      "STRA\u{DF}E", "\u{1E9E}", "\u{394}\u{395}", "\u{6771}\u{4EAC}", "e\u{301}", "\u{1F642}", "\u{2162}", "\u{BD}",
+                      "\u{FB01}", "\u{A0}", "\u{212B}", "`", "&amp;"]
+        var state: UInt64 = 42
+        let tokenizer = Tokenizer()
+        for _ in 0..<5000 {
+            var text = ""
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            for _ in 0..<Int(state >> 58) + 1 {
+                state = state &* 6364136223846793005 &+ 1442695040888963407
+                text += pieces[Int((state >> 33) % UInt64(pieces.count))]
+            }
+            var got: [[UInt8]] = [], want: [[UInt8]] = []
+            tokenizer.forEachTokenBytes(in: text) { got.append(Array($0)) }
+            tokenizer.forEachTokenBytesReference(in: text) { want.append(Array($0)) }
+            XCTAssertEqual(got, want, text.debugDescription)
+        }
+    }
+
     func testReadableCases() {
         let table: [(String, [String])] = [
             // Lowercased, possessive 's dropped, single letters dropped.

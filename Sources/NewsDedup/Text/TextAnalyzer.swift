@@ -350,8 +350,7 @@ struct TokenVocabulary: Sendable {
     }
 
     mutating func intern(_ bytes: UnsafeBufferPointer<UInt8>, stopWords: Set<String>) -> UInt32 {
-        var h = ShingleHash.fnv1a(bytes)
-        h = ShingleHash.mix(h)
+        let h = TokenVocabulary.tableHash(bytes)
         let tag = UInt32(truncatingIfNeeded: h >> 32)
         var mask = slots.count - 1
         var s = Int(truncatingIfNeeded: h) & mask
@@ -390,7 +389,7 @@ struct TokenVocabulary: Sendable {
         arena.withUnsafeBufferPointer { a in
             for id in 0..<isStop.count {
                 let lo = Int(offsets[id]), hi = Int(offsets[id + 1])
-                let h = ShingleHash.mix(ShingleHash.fnv1a(UnsafeBufferPointer(rebasing: a[lo..<hi])))
+                let h = TokenVocabulary.tableHash(UnsafeBufferPointer(rebasing: a[lo..<hi]))
                 var s = Int(truncatingIfNeeded: h) & mask
                 while newSlots[s] >= 0 { s = (s + 1) & mask }
                 newSlots[s] = Int32(id)
@@ -399,6 +398,33 @@ struct TokenVocabulary: Sendable {
         }
         slots = newSlots
         slotHashes = newHashes
+    }
+
+    /// The table's hash of a token's bytes: 8 bytes at a time (a token of up to 8 bytes, most
+    /// of them, in one or two loads), not byte by byte. Internal to the table: ids are
+    /// first-seen order whatever the hash, so it changes no output.
+    @inline(__always)
+    static func tableHash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        let n = bytes.count
+        guard let base = bytes.baseAddress, n > 0 else { return ShingleHash.mix(0x9E37_79B9_7F4A_7C15) }
+        let raw = UnsafeRawPointer(base)
+        var h = UInt64(truncatingIfNeeded: n) &* 0x9E37_79B9_7F4A_7C15
+        if n >= 8 {
+            var i = 0
+            while i + 8 < n {
+                h = (h ^ raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* 0xBF58_476D_1CE4_E5B9
+                h ^= h >> 29
+                i += 8
+            }
+            h ^= raw.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)   // overlaps: covers the tail
+        } else if n >= 4 {
+            let lo = UInt64(raw.loadUnaligned(fromByteOffset: 0, as: UInt32.self))
+            let hi = UInt64(raw.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self))
+            h ^= lo | hi << 32
+        } else {
+            h ^= UInt64(base[0]) | UInt64(base[n >> 1]) << 8 | UInt64(base[n - 1]) << 16
+        }
+        return ShingleHash.mix(h)
     }
 
     /// Appends the key (`ShingleHash.key` of the hash of the tokens' bytes joined by single spaces) of every

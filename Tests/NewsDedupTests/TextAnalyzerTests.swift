@@ -60,6 +60,37 @@ final class TextAnalyzerTests: XCTestCase {
         XCTAssertTrue(vocabulary.isStop[Int(the)])
     }
 
+    /// The size-3 shingles hashed three windows at a time against one window at a time (and
+    /// against `ShingleHash.hash` of the token strings), on segments of every length 0...40 at
+    /// every offset, with non-ASCII and apostrophe tokens.
+    func testShingles3MatchesGenericShingles() {
+        var vocabulary = TokenVocabulary()
+        let words = ["port", "strike", "o'neill", "caf\u{E9}", "\u{6771}\u{4EAC}", "42", "don't", "a1", "zürich", "x"]
+        let ids = words.map { w in Array(w.utf8).withUnsafeBufferPointer { vocabulary.intern($0, stopWords: []) } }
+        var state: UInt64 = 99
+        var stream: [UInt32] = []
+        for _ in 0..<200 {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            stream.append(ids[Int(state >> 33) % ids.count])
+        }
+        stream.withUnsafeBufferPointer { t in
+            for length in 0...40 {
+                for start in stride(from: 0, to: 160, by: 7) {
+                    let segment = t[start..<(start + length)]
+                    var fast: [UInt32] = [], slow: [UInt32] = []
+                    vocabulary.shingles3(segment, into: &fast)
+                    vocabulary.shinglesGeneric(segment, size: 3, into: &slow)
+                    XCTAssertEqual(fast, slow, "start \(start) length \(length)")
+                    XCTAssertEqual(fast.count, max(0, length - 2))
+                    if length >= 3 {
+                        let strings = segment.prefix(3).map { vocabulary.string($0) }
+                        XCTAssertEqual(fast.first, ShingleHash.key(ShingleHash.hash(tokens: strings)))
+                    }
+                }
+            }
+        }
+    }
+
     func testKeySortMatchesStandardSort() {
         var rng = SplitMix64(seed: 7)
         var scratch: [UInt32] = []

@@ -339,8 +339,11 @@ struct TokenVocabulary: Sendable {
     private(set) var arena: [UInt8] = []
     private(set) var offsets: [Int32] = [0]
     private(set) var isStop: [Bool] = []
-    private var slots = [Int32](repeating: -1, count: 1 << 12)
-    private var slotHashes = [UInt32](repeating: 0, count: 1 << 12)
+    /// Two words per slot: the token's first 8 bytes (zero-padded), then its bytes 8..<11 and
+    /// length (the low 32 bits, `TokenVocabulary.Key.rest`) and its id + 1 (the high 32 bits;
+    /// 0: an empty slot). A token of up to 11 bytes, most of them, is found by comparing the slot
+    /// alone: one cache line per lookup, not the slot, a tag, the offsets and the arena.
+    private var table = [UInt64](repeating: 0, count: 2 << 12)
 
     var count: Int { isStop.count }
 
@@ -350,81 +353,104 @@ struct TokenVocabulary: Sendable {
     }
 
     mutating func intern(_ bytes: UnsafeBufferPointer<UInt8>, stopWords: Set<String>) -> UInt32 {
-        let h = TokenVocabulary.tableHash(bytes)
-        let tag = UInt32(truncatingIfNeeded: h >> 32)
-        var mask = slots.count - 1
-        var s = Int(truncatingIfNeeded: h) & mask
-        while true {
-            let id = slots[s]
-            if id < 0 { break }
-            if slotHashes[s] == tag {
-                let lo = Int(offsets[Int(id)]), hi = Int(offsets[Int(id) + 1])
-                if hi - lo == bytes.count {
-                    let same = arena.withUnsafeBufferPointer { a in
-                        memcmpEqual(a.baseAddress! + lo, bytes.baseAddress!, bytes.count)
+        let key = Key(bytes)
+        let n = bytes.count
+        let slotCount = table.count / 2
+        var s = Int(truncatingIfNeeded: key.hash) & (slotCount - 1)
+        let found: Int? = table.withUnsafeBufferPointer { t in
+            while true {
+                let meta = t[2 * s + 1]
+                if meta == 0 { return nil }
+                if t[2 * s] == key.head && UInt32(truncatingIfNeeded: meta) == key.rest {
+                    let id = Int(meta >> 32) - 1
+                    if n <= Key.inline { return id }
+                    let lo = Int(offsets[id]), hi = Int(offsets[id + 1])
+                    if hi - lo == n {
+                        let same = arena.withUnsafeBufferPointer { a in
+                            memcmpEqual(a.baseAddress! + lo, bytes.baseAddress!, n)
+                        }
+                        if same { return id }
                     }
-                    if same { return UInt32(id) }
                 }
+                s = (s + 1) & (slotCount - 1)
             }
-            s = (s + 1) & mask
         }
-        let id = Int32(isStop.count)
+        if let found { return UInt32(found) }
+        let id = isStop.count
         arena.append(contentsOf: bytes)
         offsets.append(Int32(arena.count))
         isStop.append(stopWords.isEmpty ? false : stopWords.contains(String(decoding: bytes, as: UTF8.self)))
-        slots[s] = id
-        slotHashes[s] = tag
-        if isStop.count * 2 > slots.count {
-            grow()
-            mask = slots.count - 1
-        }
+        table[2 * s] = key.head
+        table[2 * s + 1] = UInt64(key.rest) | UInt64(id + 1) << 32
+        if isStop.count * 2 > slotCount { grow() }
         return UInt32(id)
     }
 
     private mutating func grow() {
-        let capacity = slots.count * 2
-        var newSlots = [Int32](repeating: -1, count: capacity)
-        var newHashes = [UInt32](repeating: 0, count: capacity)
-        let mask = capacity - 1
+        let slotCount = table.count   // twice the slots
+        var newTable = [UInt64](repeating: 0, count: 2 * slotCount)
+        let mask = slotCount - 1
         arena.withUnsafeBufferPointer { a in
             for id in 0..<isStop.count {
                 let lo = Int(offsets[id]), hi = Int(offsets[id + 1])
-                let h = TokenVocabulary.tableHash(UnsafeBufferPointer(rebasing: a[lo..<hi]))
-                var s = Int(truncatingIfNeeded: h) & mask
-                while newSlots[s] >= 0 { s = (s + 1) & mask }
-                newSlots[s] = Int32(id)
-                newHashes[s] = UInt32(truncatingIfNeeded: h >> 32)
+                let key = Key(UnsafeBufferPointer(rebasing: a[lo..<hi]))
+                var s = Int(truncatingIfNeeded: key.hash) & mask
+                while newTable[2 * s + 1] != 0 { s = (s + 1) & mask }
+                newTable[2 * s] = key.head
+                newTable[2 * s + 1] = UInt64(key.rest) | UInt64(id + 1) << 32
             }
         }
-        slots = newSlots
-        slotHashes = newHashes
+        table = newTable
     }
 
-    /// The table's hash of a token's bytes: 8 bytes at a time (a token of up to 8 bytes, most
-    /// of them, in one or two loads), not byte by byte. Internal to the table: ids are
-    /// first-seen order whatever the hash, so it changes no output.
-    @inline(__always)
-    static func tableHash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
-        let n = bytes.count
-        guard let base = bytes.baseAddress, n > 0 else { return ShingleHash.mix(0x9E37_79B9_7F4A_7C15) }
-        let raw = UnsafeRawPointer(base)
-        var h = UInt64(truncatingIfNeeded: n) &* 0x9E37_79B9_7F4A_7C15
-        if n >= 8 {
-            var i = 0
-            while i + 8 < n {
-                h = (h ^ raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* 0xBF58_476D_1CE4_E5B9
-                h ^= h >> 29
-                i += 8
+    /// A token's table key: its first 8 bytes, its bytes 8..<11 with its length, and a hash of
+    /// all its bytes (8 at a time, not byte by byte). Internal to the table: ids are first-seen
+    /// order whatever the hash, so it changes no output.
+    struct Key {
+        /// Tokens of up to this many bytes are wholly in `head` and `rest`.
+        static let inline = 11
+        var head: UInt64
+        var rest: UInt32
+        var hash: UInt64
+
+        @inline(__always)
+        init(_ bytes: UnsafeBufferPointer<UInt8>) {
+            let n = bytes.count
+            guard let p = bytes.baseAddress, n > 0 else {
+                head = 0; rest = 0; hash = ShingleHash.mix(0x9E37_79B9_7F4A_7C15)
+                return
             }
-            h ^= raw.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)   // overlaps: covers the tail
-        } else if n >= 4 {
-            let lo = UInt64(raw.loadUnaligned(fromByteOffset: 0, as: UInt32.self))
-            let hi = UInt64(raw.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self))
-            h ^= lo | hi << 32
-        } else {
-            h ^= UInt64(base[0]) | UInt64(base[n >> 1]) << 8 | UInt64(base[n - 1]) << 16
+            head = Key.packed(p, min(n, 8))
+            rest = (n > 8 ? UInt32(truncatingIfNeeded: Key.packed(p + 8, min(n - 8, 3))) : 0) | UInt32(min(n, 255)) << 24
+            var h = head ^ (UInt64(rest) &* 0x9E37_79B9_7F4A_7C15)
+            if n > Key.inline {
+                let raw = UnsafeRawPointer(p)
+                var i = Key.inline
+                while i + 8 < n {
+                    h = (h ^ raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* 0xBF58_476D_1CE4_E5B9
+                    h ^= h >> 29
+                    i += 8
+                }
+                h = (h ^ raw.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)) &* 0xBF58_476D_1CE4_E5B9   // overlaps: the tail
+            }
+            hash = ShingleHash.mix(h)
         }
-        return ShingleHash.mix(h)
+
+        /// Bytes `p[0..<m]` (`m` at most 8) as a little-endian word, zero above; reads nothing past them.
+        @inline(__always)
+        static func packed(_ p: UnsafePointer<UInt8>, _ m: Int) -> UInt64 {
+            let raw = UnsafeRawPointer(p)
+            if m >= 8 { return raw.loadUnaligned(as: UInt64.self) }
+            if m >= 4 {
+                let lo = UInt64(raw.loadUnaligned(as: UInt32.self))
+                let hi = UInt64(raw.loadUnaligned(fromByteOffset: m - 4, as: UInt32.self))
+                return lo | hi << UInt64(8 * (m - 4))   // the overlap holds the same bytes
+            }
+            if m > 0 {
+                return UInt64(p[0]) | UInt64(p[m >> 1]) << UInt64(8 * (m >> 1)) | UInt64(p[m - 1]) << UInt64(8 * (m - 1))
+            }
+            return 0
+        }
     }
 
     /// Appends the key (`ShingleHash.key` of the hash of the tokens' bytes joined by single spaces) of every

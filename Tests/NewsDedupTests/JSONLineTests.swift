@@ -58,6 +58,19 @@ final class JSONLineTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(fastHits, 12)
     }
 
+    /// Re-reading a released text parses only the text: the same text as the whole article's,
+    /// for every line (fast, slow, skipped, blank, NUL).
+    func testTextOfJSONLineMatchesParsedArticle() {
+        let reader = CorpusReader()
+        let file = CorpusReader.InputFile(path: "/in/night.jsonl", relativePath: "night.jsonl", folder: nil)
+        for (k, line) in (Self.lines + ["", "   ", "{\"id\":\"n\",\"text\":\"nul\u{0}\"}"]).enumerated() {
+            let bytes = ArraySlice(Array(line.utf8))
+            let whole = reader.parseJSONLine(bytes, file: file, line: k + 1).0?.text ?? ""
+            XCTAssertEqual(Array(reader.textOfJSONLine(bytes, file: file, line: k + 1).unicodeScalars),
+                           Array(whole.unicodeScalars), line)
+        }
+    }
+
     func testInvalidUTF8FallsBackAndIsRepaired() {
         var bytes = Array(#"{"id":"b1","text":"bad "#.utf8)
         bytes += [0xC3, 0x28]

@@ -344,6 +344,20 @@ public struct CorpusReader: Sendable {
                            file: file, line: line, issues: issues)
     }
 
+    /// The normalised text of the article on a JSONL line, as `parseJSONLine(...).0?.text ?? ""`
+    /// gives it, without the rest of the article (title, source, date, id repairs) when the fast
+    /// reader takes the line: re-reading a released text needs only the text.
+    func textOfJSONLine(_ bytes: ArraySlice<UInt8>, file: InputFile, line: Int) -> String {
+        if !bytes.withUnsafeBytes({ raw in raw.baseAddress.map { memchr($0, 0, raw.count) != nil } ?? false }),
+           let fast = bytes.withUnsafeBufferPointer({ JSONLine.parse($0, normalizeBody: true) }) {
+            // `parseJSONLine` keeps an article with an empty text when its title is not empty,
+            // and skips it otherwise: the text is "" either way.
+            let raw = fast.text ?? ""
+            return fast.textNormalized ? raw : TextNormalizer.body(raw)
+        }
+        return parseJSONLine(bytes, file: file, line: line).0?.text ?? ""
+    }
+
     enum RawDate { case none, string(String), notString }
 
     /// The article from a line's raw fields (either parser), with the repairs both share.

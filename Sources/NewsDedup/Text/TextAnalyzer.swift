@@ -240,6 +240,7 @@ public struct TextAnalyzer: Sendable {
 
     private func countChunk(_ chunk: TokenChunk, boilerplate: ShingleFilter, size k: Int, titleWeight: Float) -> CountedChunk {
         var counter = TermCounter(vocabulary: chunk.vocabulary)
+        defer { counter.release() }
         var masked: [Bool] = []
         var hashes: [UInt32] = []
         chunk.tokens.withUnsafeBufferPointer { tokens in
@@ -252,10 +253,13 @@ public struct TextAnalyzer: Sendable {
                 if !boilerplate.isEmpty && body.count >= k {
                     hashes.removeAll(keepingCapacity: true)
                     chunk.vocabulary.shingles(body, size: k, into: &hashes)
-                    masked.removeAll(keepingCapacity: true)
-                    masked.append(contentsOf: repeatElement(false, count: body.count))
                     for (s, h) in hashes.enumerated() where boilerplate.contains(h) {
-                        anyMasked = true
+                        if !anyMasked {
+                            // Cleared only for an article with a boilerplate shingle.
+                            masked.removeAll(keepingCapacity: true)
+                            masked.append(contentsOf: repeatElement(false, count: body.count))
+                            anyMasked = true
+                        }
                         for p in s..<(s + k) { masked[p] = true }
                     }
                 }
@@ -273,39 +277,58 @@ public struct TextAnalyzer: Sendable {
 }
 
 /// Pass 2's per-chunk state, a value passed `inout` (no closure captures, so no boxed state or
-/// dynamic exclusivity checks per token).
+/// dynamic exclusivity checks per token). Its per-token tables are raw memory sized once for
+/// the chunk's vocabulary (a chunk has at most that many terms, an article at most that many
+/// distinct ones): no bounds, uniqueness or capacity checks per token. `release()` frees them.
 private struct TermCounter {
     let vocabulary: TokenVocabulary
     var out = TextAnalyzer.CountedChunk()
-    var termOf: [Int32]          // vocabulary id -> local term
-    var counts: [Float] = []
-    var touched: [Int32] = []
+    /// Vocabulary id -> local term; -1 not seen yet, -2 a stop word.
+    let termOf: UnsafeMutablePointer<Int32>
+    let counts: UnsafeMutablePointer<Float>
+    let touched: UnsafeMutablePointer<Int32>
+    var touchedCount = 0
+    var termCount = 0
 
     init(vocabulary: TokenVocabulary) {
         self.vocabulary = vocabulary
-        termOf = [Int32](repeating: -1, count: vocabulary.count)
+        let n = max(1, vocabulary.count)
+        termOf = .allocate(capacity: n)
+        counts = .allocate(capacity: n)
+        touched = .allocate(capacity: n)
+        vocabulary.isStop.withUnsafeBufferPointer { stop in
+            for v in 0..<stop.count { termOf[v] = stop[v] ? -2 : -1 }
+        }
+    }
+
+    func release() {
+        termOf.deallocate()
+        counts.deallocate()
+        touched.deallocate()
     }
 
     @inline(__always) mutating func count(_ v: UInt32, _ weight: Float) {
-        if vocabulary.isStop[Int(v)] { return }
         var t = termOf[Int(v)]
         if t < 0 {
-            t = Int32(out.localTerms.count)
+            if t == -2 { return }
+            t = Int32(termCount)
+            termCount += 1
             termOf[Int(v)] = t
             out.localTerms.append(vocabulary.string(v))
-            counts.append(0)
+            counts[Int(t)] = 0
         }
-        if counts[Int(t)] == 0 { touched.append(t) }
+        if counts[Int(t)] == 0 { touched[touchedCount] = t; touchedCount += 1 }
         counts[Int(t)] += weight
     }
 
     mutating func endArticle() {
-        for t in touched {
+        for i in 0..<touchedCount {
+            let t = touched[i]
             out.termIDs.append(t)
             out.termCounts.append(counts[Int(t)])
             counts[Int(t)] = 0
         }
-        touched.removeAll(keepingCapacity: true)
+        touchedCount = 0
         out.termEnd.append(out.termIDs.count)
     }
 }

@@ -71,6 +71,22 @@ final class JSONLineTests: XCTestCase {
         }
     }
 
+    /// The id trimming shortcut against Foundation's trimming, on ids with ASCII, Unicode and
+    /// control characters at either end.
+    func testTrimmedIDMatchesFoundation() {
+        let ends = ["", " ", "\t", "\n", "\r", "\u{0B}", "\u{0C}", "\u{1F}", "\u{85}", "\u{A0}", "\u{2003}", "\u{3000}", "\u{200B}",
+                    "\u{FEFF}", "a", "Z", "9", "-", "_", "\u{E9}", "\u{6771}", "e\u{301}", "\u{1F642}"]
+        for head in ends {
+            for tail in ends {
+                for middle in ["", "x", "id 42", " "] {
+                    let id = head + middle + tail
+                    XCTAssertEqual(Array(CorpusReader.trimmedID(id).unicodeScalars),
+                                   Array(id.trimmingCharacters(in: .whitespacesAndNewlines).unicodeScalars), id.debugDescription)
+                }
+            }
+        }
+    }
+
     func testInvalidUTF8FallsBackAndIsRepaired() {
         var bytes = Array(#"{"id":"b1","text":"bad "#.utf8)
         bytes += [0xC3, 0x28]

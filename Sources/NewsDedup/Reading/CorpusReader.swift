@@ -358,6 +358,18 @@ public struct CorpusReader: Sendable {
         return parseJSONLine(bytes, file: file, line: line).0?.text ?? ""
     }
 
+    /// `id` without leading and trailing whitespace and newlines (`CharacterSet.whitespacesAndNewlines`).
+    /// An id that starts and ends with an ASCII byte that is not whitespace (almost every id) has
+    /// nothing to trim: returned as it is, without Foundation's bridged trimming.
+    static func trimmedID(_ id: String) -> String {
+        @inline(__always) func keeps(_ b: UInt8?) -> Bool {
+            guard let b else { return false }
+            return b < 0x80 && b != 0x20 && !(b >= 0x09 && b <= 0x0D)
+        }
+        if keeps(id.utf8.first) && keeps(id.utf8.last) { return id }
+        return id.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
     enum RawDate { case none, string(String), notString }
 
     /// The article from a line's raw fields (either parser), with the repairs both share.
@@ -366,7 +378,7 @@ public struct CorpusReader: Sendable {
                      date rawDate: RawDate, source rawSource: String?,
                      url rawURL: String?, file: InputFile, line: Int, issues: [InputIssue]) -> (Article?, [InputIssue]) {
         var issues = issues
-        let id = rawID.trimmingCharacters(in: .whitespacesAndNewlines)
+        let id = CorpusReader.trimmedID(rawID)
         let text = textNormalized ? rawText : TextNormalizer.body(rawText)
         var title = TextNormalizer.line(rawTitle)
         if text.isEmpty && title.isEmpty {

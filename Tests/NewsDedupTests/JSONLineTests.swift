@@ -37,6 +37,9 @@ final class JSONLineTests: XCTestCase {
         #"{"id":"a25","text":"&amp; entities &lt;b&gt; and &#8217;curly&#8217;"}"#,
         "{\"id\":\"a26\",\"text\":\"raw control \u{01} char\"}",
         "{\"id\":\"a27\",\"text\":\"raw tab\tin string\"}",
+        #"{"id":"a28","title":"Body fast path","text":"  lead  \r\n\r\n CR \"q\" it's \/ back\\slash\t tab \n\n\n end  "}"#,
+        #"{"id":"a29","text":"curly \u2019 escape after a plain start","title":"t"}"#,
+        #"{"id":"a30","text":"\n\n  \t \r\n"}"#,
     ]
 
     func testFastPathAgreesWithJSONSerialization() throws {
@@ -53,6 +56,35 @@ final class JSONLineTests: XCTestCase {
         }
         // The common shapes take the fast path (else this test would compare the slow path with itself).
         XCTAssertGreaterThanOrEqual(fastHits, 12)
+    }
+
+    /// Re-reading a released text parses only the text: the same text as the whole article's,
+    /// for every line (fast, slow, skipped, blank, NUL).
+    func testTextOfJSONLineMatchesParsedArticle() {
+        let reader = CorpusReader()
+        let file = CorpusReader.InputFile(path: "/in/night.jsonl", relativePath: "night.jsonl", folder: nil)
+        for (k, line) in (Self.lines + ["", "   ", "{\"id\":\"n\",\"text\":\"nul\u{0}\"}"]).enumerated() {
+            let bytes = ArraySlice(Array(line.utf8))
+            let whole = reader.parseJSONLine(bytes, file: file, line: k + 1).0?.text ?? ""
+            XCTAssertEqual(Array(reader.textOfJSONLine(bytes, file: file, line: k + 1).unicodeScalars),
+                           Array(whole.unicodeScalars), line)
+        }
+    }
+
+    /// The id trimming shortcut against Foundation's trimming, on ids with ASCII, Unicode and
+    /// control characters at either end.
+    func testTrimmedIDMatchesFoundation() {
+        let ends = ["", " ", "\t", "\n", "\r", "\u{0B}", "\u{0C}", "\u{1F}", "\u{85}", "\u{A0}", "\u{2003}", "\u{3000}", "\u{200B}",
+                    "\u{FEFF}", "a", "Z", "9", "-", "_", "\u{E9}", "\u{6771}", "e\u{301}", "\u{1F642}"]
+        for head in ends {
+            for tail in ends {
+                for middle in ["", "x", "id 42", " "] {
+                    let id = head + middle + tail
+                    XCTAssertEqual(Array(CorpusReader.trimmedID(id).unicodeScalars),
+                                   Array(id.trimmingCharacters(in: .whitespacesAndNewlines).unicodeScalars), id.debugDescription)
+                }
+            }
+        }
     }
 
     func testInvalidUTF8FallsBackAndIsRepaired() {

@@ -53,6 +53,68 @@ final class TextAnalyzerTests: XCTestCase {
     /// The shingle-key sort used while tokenizing gives what the standard library's sort gives:
     /// sizes on both sides of the insertion-sort cut, duplicates, keys that agree on some bytes
     /// (skipped passes), and a scratch buffer reused across calls of different sizes.
+    /// The vocabulary's table (8-byte-word hash) against a plain dictionary: dense ids in
+    /// first-seen order through several table growths, for tokens of every length 1...24 that
+    /// share prefixes and differ in any byte (the hash's head, overlapping tail and short forms).
+    func testVocabularyInternMatchesDictionary() {
+        var vocabulary = TokenVocabulary()
+        var reference: [String: UInt32] = [:]
+        var state: UInt64 = 7
+        let alphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789'".utf8)
+        for _ in 0..<40_000 {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            let length = Int(state >> 59) % 24 + 1
+            var token: [UInt8] = []
+            for k in 0..<length {
+                // Few distinct letters per position: many tokens share prefixes and suffixes.
+                token.append(alphabet[Int((state >> UInt64(k % 29)) % 5) + (k % 3)])
+            }
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            if state >> 62 == 0 { token.append(alphabet[Int(state >> 33) % alphabet.count]) }
+            let key = String(decoding: token, as: UTF8.self)
+            let id = token.withUnsafeBufferPointer { vocabulary.intern($0, stopWords: ["the"]) }
+            let expected = reference[key] ?? UInt32(reference.count)
+            reference[key] = expected
+            XCTAssertEqual(id, expected, key)
+            XCTAssertEqual(vocabulary.string(id), key)
+        }
+        XCTAssertEqual(vocabulary.count, reference.count)
+        XCTAssertGreaterThan(reference.count, 5000, "the table grew several times")
+        let the = Array("the".utf8).withUnsafeBufferPointer { vocabulary.intern($0, stopWords: ["the"]) }
+        XCTAssertTrue(vocabulary.isStop[Int(the)])
+    }
+
+    /// The size-3 shingles hashed three windows at a time against one window at a time (and
+    /// against `ShingleHash.hash` of the token strings), on segments of every length 0...40 at
+    /// every offset, with non-ASCII and apostrophe tokens.
+    func testShingles3MatchesGenericShingles() {
+        var vocabulary = TokenVocabulary()
+        let words = ["port", "strike", "o'neill", "caf\u{E9}", "\u{6771}\u{4EAC}", "42", "don't", "a1", "zürich", "x"]
+        let ids = words.map { w in Array(w.utf8).withUnsafeBufferPointer { vocabulary.intern($0, stopWords: []) } }
+        var state: UInt64 = 99
+        var stream: [UInt32] = []
+        for _ in 0..<200 {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            stream.append(ids[Int(state >> 33) % ids.count])
+        }
+        stream.withUnsafeBufferPointer { t in
+            for length in 0...40 {
+                for start in stride(from: 0, to: 160, by: 7) {
+                    let segment = t[start..<(start + length)]
+                    var fast: [UInt32] = [], slow: [UInt32] = []
+                    vocabulary.shingles3(segment, into: &fast)
+                    vocabulary.shinglesGeneric(segment, size: 3, into: &slow)
+                    XCTAssertEqual(fast, slow, "start \(start) length \(length)")
+                    XCTAssertEqual(fast.count, max(0, length - 2))
+                    if length >= 3 {
+                        let strings = segment.prefix(3).map { vocabulary.string($0) }
+                        XCTAssertEqual(fast.first, ShingleHash.key(ShingleHash.hash(tokens: strings)))
+                    }
+                }
+            }
+        }
+    }
+
     func testKeySortMatchesStandardSort() {
         var rng = SplitMix64(seed: 7)
         var scratch: [UInt32] = []

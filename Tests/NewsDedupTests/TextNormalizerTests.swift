@@ -1,3 +1,4 @@
+import Foundation
 import XCTest
 @testable import NewsDedup
 
@@ -87,6 +88,70 @@ final class TextNormalizerTests: XCTestCase {
             }
             XCTAssertEqual(TextNormalizer.body(text), TextNormalizer.bodyByLines(text), text.debugDescription)
         }
+    }
+
+    /// The one-pass `body` of a JSON string literal (the reader's fast path) against decoding the
+    /// string and calling `body`, on random mixes of escapes, whitespace, apostrophes, curly quotes,
+    /// entities and non-ASCII text: equal whenever it answers, and it answers for the plain cases.
+    func testBodyOfJSONStringMatchesDecodedBody() throws {
+        let pieces = ["The quick brown fox jumps over the lazy dog.", "a b c d e f g h i j", "word", "It's", "don't", "O'Neill", " ", "   ", #"\n"#, #"\n\n"#, #"\r\n"#, #"\r"#, #"\t"#, #"\""#,
+                      #"\\"#, #"\/"#, "Musk's", ".", ",", "x", "42", "-",
+                      // These send it to the general path.
+                      #"\b"#, #"\f"#, #"\u0041"#, #"\u2019"#, "caf\u{E9}", "\u{2019}", "\u{201C}", "&amp;", "AT&T", "`", "\u{A0}"]
+        var state: UInt64 = 987654321
+        var answered = 0
+        for round in 0..<4000 {
+            var content = ""
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            // Every other round only from the plain pieces, so that the fast path is exercised.
+            let choices = round % 2 == 0 ? 22 : pieces.count
+            for _ in 0..<Int(state >> 59) + 1 {
+                state = state &* 6364136223846793005 &+ 1442695040888963407
+                content += pieces[Int((state >> 33) % UInt64(choices))]
+            }
+            let literal = "\"" + content + "\""
+            let decoded = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(("[" + literal + "]").utf8)) as? [String]).first!
+            let bytes = Array((literal + ", \"more\": 1}").utf8)
+            let fast = bytes.withUnsafeBufferPointer { TextNormalizer.bodyOfJSONString($0, from: 1) }
+            if let fast {
+                answered += 1
+                assertScalars(fast.body, TextNormalizer.body(decoded), literal)
+                XCTAssertEqual(fast.end, literal.utf8.count, literal)
+            } else if round % 2 == 0 {
+                XCTFail("plain content took the general path: \(literal)")
+            }
+        }
+        XCTAssertGreaterThan(answered, 2000)
+        // Invalid JSON content (raw control bytes, a bad escape, no closing quote) is never answered.
+        for bad in ["\"raw\ttab\"", "\"raw\nnewline\"", #""bad \q escape""#, #""unterminated"#, #""ends in \"#] {
+            XCTAssertNil(Array(bad.utf8).withUnsafeBufferPointer { TextNormalizer.bodyOfJSONString($0, from: 1) }, bad)
+        }
+    }
+
+    /// The 8-byte test of the JSON body fast path against a byte-by-byte reference, on words made
+    /// of the bytes it must tell apart.
+    func testPlainBlockMatchesByteByByte() {
+        let interesting: [UInt8] = [0x20, 0x20, 0x20, 0x61, 0x5A, 0x30, 0x27, 0x21, 0x7E, 0x7F, 0x1F, 0x0A, 0x00, 0x22, 0x5C,
+                                    0x26, 0x60, 0x80, 0xC3, 0xFF, 0x5B, 0x5D, 0x25, 0x27, 0x61, 0x62, 0x63, 0x64]
+        var state: UInt64 = 5
+        var plain = 0
+        for _ in 0..<200_000 {
+            var bytes: [UInt8] = []
+            for _ in 0..<8 {
+                state = state &* 6364136223846793005 &+ 1442695040888963407
+                // Mostly letters and spaces, so that true answers are common too.
+                bytes.append(state >> 62 == 0 ? interesting[Int(state >> 33) % interesting.count] : (state >> 61 & 1 == 0 ? 0x20 : 0x6B))
+            }
+            let x = bytes.enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << UInt64(8 * $1.offset) }
+            var want = true
+            for (k, b) in bytes.enumerated() {
+                if b < 0x20 || b >= 0x80 || b == 0x22 || b == 0x5C || b == 0x26 || b == 0x60 { want = false }
+                if b == 0x20 && (k == 7 || bytes[k + 1] == 0x20) { want = false }
+            }
+            XCTAssertEqual(TextNormalizer.isPlainBlock(x), want, "\(bytes)")
+            if want { plain += 1 }
+        }
+        XCTAssertGreaterThan(plain, 1000)
     }
 
     func testWhitespaceIsCollapsed() {

@@ -66,6 +66,32 @@ final class TokenizerTests: XCTestCase {
         XCTAssertEqual(got.map(\.0), Tokenizer().tokens("The Mill Street library opened. Harbor City's mayor, Ana Ruiz, said: ÉLAN 2024\nnext"))
     }
 
+    /// The table-driven `forEachCasedToken` against the `[UInt8]` reference it replaced (tokens and
+    /// their case flags), on random mixes of ASCII words, apostrophes (possessive, inner, doubled,
+    /// trailing), curly quotes, sentence ends, non-ASCII letters and numbers, lowercasing that
+    /// lengthens a token (U+0130), marks and emoji.
+    func testTableDrivenTokenizerMatchesReference() {
+        let pieces = ["word", "WORD", "Musk", "'s", "'S", "'", "''", "don't", "O'Neill's", "rock'n'roll", "42", "3.5", " ", "  ", "\n", "-",
+                      ",", ".", "!", "?", ": ", ";", "_", "x", "I", "\u{2019}", "\u{201C}", "\u{C9}COLE", "Z\u{FC}rich", "\u{130}", "\u{130}\u{130}\u{130}",
+                      "STRA\u{DF}E", "\u{1E9E}", "\u{394}\u{395}", "\u{6771}\u{4EAC}", "e\u{301}", "\u{1F642}", "\u{2162}", "\u{BD}",
+                      "\u{FB01}", "\u{A0}", "\u{212B}", "`", "&amp;"]
+        var state: UInt64 = 42
+        let tokenizer = Tokenizer()
+        for _ in 0..<5000 {
+            var text = ""
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            for _ in 0..<Int(state >> 58) + 1 {
+                state = state &* 6364136223846793005 &+ 1442695040888963407
+                text += pieces[Int((state >> 33) % UInt64(pieces.count))]
+            }
+            var got: [[UInt8]] = [], want: [[UInt8]] = [], gotCases: [UInt8] = [], wantCases: [UInt8] = []
+            tokenizer.forEachCasedToken(in: text) { got.append(Array($0)); gotCases.append($1.rawValue) }
+            tokenizer.forEachCasedTokenReference(in: text) { want.append(Array($0)); wantCases.append($1.rawValue) }
+            XCTAssertEqual(got, want, text.debugDescription)
+            XCTAssertEqual(gotCases, wantCases, text.debugDescription)
+        }
+    }
+
     func testReadableCases() {
         let table: [(String, [String])] = [
             // Lowercased, possessive 's dropped, single letters dropped.

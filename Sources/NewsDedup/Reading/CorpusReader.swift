@@ -299,8 +299,8 @@ public struct CorpusReader: Sendable {
         // Blank lines are allowed and silently ignored.
         if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return (nil, []) }
         if bytes.withUnsafeBytes({ raw in raw.baseAddress.map { memchr($0, 0, raw.count) != nil } ?? false }) { return skip("binary data (NUL byte) in a JSONL line") }
-        if fastPath, let fast = bytes.withUnsafeBufferPointer({ JSONLine.parse($0) }) {
-            return makeArticle(id: fast.id!, rawTitle: fast.title ?? "", rawText: fast.text ?? "",
+        if fastPath, let fast = bytes.withUnsafeBufferPointer({ JSONLine.parse($0, normalizeBody: true) }) {
+            return makeArticle(id: fast.id!, rawTitle: fast.title ?? "", rawText: fast.text ?? "", textNormalized: fast.textNormalized,
                                date: fast.date.map { .string($0) } ?? .none, source: fast.source, url: fast.url,
                                file: file, line: line, issues: issues)
         }
@@ -344,14 +344,42 @@ public struct CorpusReader: Sendable {
                            file: file, line: line, issues: issues)
     }
 
+    /// The normalised text of the article on a JSONL line, as `parseJSONLine(...).0?.text ?? ""`
+    /// gives it, without the rest of the article (title, source, date, id repairs) when the fast
+    /// reader takes the line: re-reading a released text needs only the text.
+    func textOfJSONLine(_ bytes: ArraySlice<UInt8>, file: InputFile, line: Int) -> String {
+        if !bytes.withUnsafeBytes({ raw in raw.baseAddress.map { memchr($0, 0, raw.count) != nil } ?? false }),
+           let fast = bytes.withUnsafeBufferPointer({ JSONLine.parse($0, normalizeBody: true) }) {
+            // `parseJSONLine` keeps an article with an empty text when its title is not empty,
+            // and skips it otherwise: the text is "" either way.
+            let raw = fast.text ?? ""
+            return fast.textNormalized ? raw : TextNormalizer.body(raw)
+        }
+        return parseJSONLine(bytes, file: file, line: line).0?.text ?? ""
+    }
+
+    /// `id` without leading and trailing whitespace and newlines (`CharacterSet.whitespacesAndNewlines`).
+    /// An id that starts and ends with an ASCII byte that is not whitespace (almost every id) has
+    /// nothing to trim: returned as it is, without Foundation's bridged trimming.
+    static func trimmedID(_ id: String) -> String {
+        @inline(__always) func keeps(_ b: UInt8?) -> Bool {
+            guard let b else { return false }
+            return b < 0x80 && b != 0x20 && !(b >= 0x09 && b <= 0x0D)
+        }
+        if keeps(id.utf8.first) && keeps(id.utf8.last) { return id }
+        return id.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
     enum RawDate { case none, string(String), notString }
 
     /// The article from a line's raw fields (either parser), with the repairs both share.
-    func makeArticle(id rawID: String, rawTitle: String, rawText: String, date rawDate: RawDate, source rawSource: String?,
+    /// `textNormalized`: `rawText` is already `TextNormalizer.body` of the raw text.
+    func makeArticle(id rawID: String, rawTitle: String, rawText: String, textNormalized: Bool = false,
+                     date rawDate: RawDate, source rawSource: String?,
                      url rawURL: String?, file: InputFile, line: Int, issues: [InputIssue]) -> (Article?, [InputIssue]) {
         var issues = issues
-        let id = rawID.trimmingCharacters(in: .whitespacesAndNewlines)
-        let text = TextNormalizer.body(rawText)
+        let id = CorpusReader.trimmedID(rawID)
+        let text = textNormalized ? rawText : TextNormalizer.body(rawText)
         var title = TextNormalizer.line(rawTitle)
         if text.isEmpty && title.isEmpty {
             issues.append(InputIssue(file: file.path, line: line, action: .skipped,

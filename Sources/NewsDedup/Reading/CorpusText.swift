@@ -46,8 +46,7 @@ final class TextStore: @unchecked Sendable {
             let got = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress, Int(a.byteLength), off_t(offset)) }
             guard got == Int(a.byteLength) else { return "" }
             let file = CorpusReader.InputFile(path: a.file, relativePath: "", folder: nil)
-            let (again, _) = reader.parseJSONLine(ArraySlice(bytes), file: file, line: line)
-            return again?.text ?? ""
+            return reader.textOfJSONLine(ArraySlice(bytes), file: file, line: line)
         }
         let file = CorpusReader.InputFile(path: a.file, relativePath: a.id, folder: nil)
         return reader.readTextFile(file).0?.text ?? ""

@@ -16,11 +16,17 @@ struct JSONLine {
     var url: String?
     /// Keys of interest that held null (`date: null` is "no date", not a type error).
     var nullDate = false
+    /// `text` is already `TextNormalizer.body` of the JSON string (see `parse(_:normalizeBody:)`).
+    var textNormalized = false
 
     static let maxDepth = 64
 
-    static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> JSONLine? {
+    /// With `normalizeBody`, a `text` string in the common form (`TextNormalizer.bodyOfJSONString`)
+    /// is normalised straight from the line's bytes and `textNormalized` is set; otherwise `text`
+    /// is the decoded string, as without it.
+    static func parse(_ bytes: UnsafeBufferPointer<UInt8>, normalizeBody: Bool = false) -> JSONLine? {
         var p = Parser(bytes: bytes)
+        p.normalizeBody = normalizeBody
         return p.parseLine()
     }
 
@@ -28,6 +34,7 @@ struct JSONLine {
         let bytes: UnsafeBufferPointer<UInt8>
         var i = 0
         var scratch: [UInt8] = []
+        var normalizeBody = false
 
         init(bytes: UnsafeBufferPointer<UInt8>) {
             self.bytes = bytes
@@ -74,7 +81,12 @@ struct JSONLine {
                     if seen & (1 << UInt8(field)) != 0 { return nil }
                     seen |= 1 << UInt8(field)
                     guard i < bytes.count else { return nil }
-                    if bytes[i] == 0x22 {
+                    if field == 2 && normalizeBody && bytes[i] == 0x22,
+                       let (body, end) = TextNormalizer.bodyOfJSONString(bytes, from: i + 1) {
+                        line.text = body
+                        line.textNormalized = true
+                        i = end
+                    } else if bytes[i] == 0x22 {
                         guard let s = parseString() else { return nil }
                         switch field {
                         case 0: line.id = s

@@ -85,7 +85,7 @@ struct CaseTally: Sendable {
     }
 
     /// The tallies under new ids: vocabulary id v becomes `map[v]` (dropped when negative).
-    func renumbered(_ map: [Int32], count: Int) -> CaseTally {
+    func renumbered(_ map: UnsafePointer<Int32>, count: Int) -> CaseTally {
         var out = CaseTally()
         out.midSentenceCapitalised = [Int32](repeating: 0, count: count)
         out.phraseInitial = [Int32](repeating: 0, count: count)

@@ -282,6 +282,7 @@ public struct TextAnalyzer: Sendable {
 
     private func countChunk(_ chunk: TokenChunk, boilerplate: ShingleFilter, size k: Int, titleWeight: Float) -> CountedChunk {
         var counter = TermCounter(vocabulary: chunk.vocabulary)
+        defer { counter.release() }
         var masked: [Bool] = []
         var hashes: [UInt32] = [], capitalised: [UInt32] = []
         chunk.tokens.withUnsafeBufferPointer { tokens in
@@ -296,10 +297,13 @@ public struct TextAnalyzer: Sendable {
                 if !boilerplate.isEmpty && body.count >= k {
                     hashes.removeAll(keepingCapacity: true)
                     chunk.vocabulary.shingles(body, size: k, into: &hashes)
-                    masked.removeAll(keepingCapacity: true)
-                    masked.append(contentsOf: repeatElement(false, count: body.count))
                     for (s, h) in hashes.enumerated() where boilerplate.contains(h) {
-                        anyMasked = true
+                        if !anyMasked {
+                            // Cleared only for an article with a boilerplate shingle.
+                            masked.removeAll(keepingCapacity: true)
+                            masked.append(contentsOf: repeatElement(false, count: body.count))
+                            anyMasked = true
+                        }
                         for p in s..<(s + k) { masked[p] = true }
                     }
                 }
@@ -327,45 +331,64 @@ public struct TextAnalyzer: Sendable {
             }
         }
         var out = counter.out
-        out.cases = chunk.cases.renumbered(counter.termOf, count: out.localTerms.count)
+        out.cases = chunk.cases.renumbered(UnsafePointer(counter.termOf), count: out.localTerms.count)
         return out
     }
 }
 
 /// Pass 2's per-chunk state, a value passed `inout` (no closure captures, so no boxed state or
-/// dynamic exclusivity checks per token).
+/// dynamic exclusivity checks per token). Its per-token tables are raw memory sized once for
+/// the chunk's vocabulary (a chunk has at most that many terms, an article at most that many
+/// distinct ones): no bounds, uniqueness or capacity checks per token. `release()` frees them.
 private struct TermCounter {
     let vocabulary: TokenVocabulary
     var out = TextAnalyzer.CountedChunk()
-    var termOf: [Int32]          // vocabulary id -> local term
-    var counts: [Float] = []
-    var touched: [Int32] = []
+    /// Vocabulary id -> local term; -1 not seen yet, -2 a stop word.
+    let termOf: UnsafeMutablePointer<Int32>
+    let counts: UnsafeMutablePointer<Float>
+    let touched: UnsafeMutablePointer<Int32>
+    var touchedCount = 0
+    var termCount = 0
 
     init(vocabulary: TokenVocabulary) {
         self.vocabulary = vocabulary
-        termOf = [Int32](repeating: -1, count: vocabulary.count)
+        let n = max(1, vocabulary.count)
+        termOf = .allocate(capacity: n)
+        counts = .allocate(capacity: n)
+        touched = .allocate(capacity: n)
+        vocabulary.isStop.withUnsafeBufferPointer { stop in
+            for v in 0..<stop.count { termOf[v] = stop[v] ? -2 : -1 }
+        }
+    }
+
+    func release() {
+        termOf.deallocate()
+        counts.deallocate()
+        touched.deallocate()
     }
 
     @inline(__always) mutating func count(_ v: UInt32, _ weight: Float) {
-        if vocabulary.isStop[Int(v)] { return }
         var t = termOf[Int(v)]
         if t < 0 {
-            t = Int32(out.localTerms.count)
+            if t == -2 { return }
+            t = Int32(termCount)
+            termCount += 1
             termOf[Int(v)] = t
             out.localTerms.append(vocabulary.string(v))
-            counts.append(0)
+            counts[Int(t)] = 0
         }
-        if counts[Int(t)] == 0 { touched.append(t) }
+        if counts[Int(t)] == 0 { touched[touchedCount] = t; touchedCount += 1 }
         counts[Int(t)] += weight
     }
 
     mutating func endArticle() {
-        for t in touched {
+        for i in 0..<touchedCount {
+            let t = touched[i]
             out.termIDs.append(t)
             out.termCounts.append(counts[Int(t)])
             counts[Int(t)] = 0
         }
-        touched.removeAll(keepingCapacity: true)
+        touchedCount = 0
         out.termEnd.append(out.termIDs.count)
     }
 }
@@ -405,8 +428,11 @@ struct TokenVocabulary: Sendable {
     private(set) var arena: [UInt8] = []
     private(set) var offsets: [Int32] = [0]
     private(set) var isStop: [Bool] = []
-    private var slots = [Int32](repeating: -1, count: 1 << 12)
-    private var slotHashes = [UInt32](repeating: 0, count: 1 << 12)
+    /// Two words per slot: the token's first 8 bytes (zero-padded), then its bytes 8..<11 and
+    /// length (the low 32 bits, `TokenVocabulary.Key.rest`) and its id + 1 (the high 32 bits;
+    /// 0: an empty slot). A token of up to 11 bytes, most of them, is found by comparing the slot
+    /// alone: one cache line per lookup, not the slot, a tag, the offsets and the arena.
+    private var table = [UInt64](repeating: 0, count: 2 << 12)
 
     var count: Int { isStop.count }
 
@@ -416,60 +442,149 @@ struct TokenVocabulary: Sendable {
     }
 
     mutating func intern(_ bytes: UnsafeBufferPointer<UInt8>, stopWords: Set<String>) -> UInt32 {
-        var h = ShingleHash.fnv1a(bytes)
-        h = ShingleHash.mix(h)
-        let tag = UInt32(truncatingIfNeeded: h >> 32)
-        var mask = slots.count - 1
-        var s = Int(truncatingIfNeeded: h) & mask
-        while true {
-            let id = slots[s]
-            if id < 0 { break }
-            if slotHashes[s] == tag {
-                let lo = Int(offsets[Int(id)]), hi = Int(offsets[Int(id) + 1])
-                if hi - lo == bytes.count {
-                    let same = arena.withUnsafeBufferPointer { a in
-                        memcmpEqual(a.baseAddress! + lo, bytes.baseAddress!, bytes.count)
+        let key = Key(bytes)
+        let n = bytes.count
+        let slotCount = table.count / 2
+        var s = Int(truncatingIfNeeded: key.hash) & (slotCount - 1)
+        let found: Int? = table.withUnsafeBufferPointer { t in
+            while true {
+                let meta = t[2 * s + 1]
+                if meta == 0 { return nil }
+                if t[2 * s] == key.head && UInt32(truncatingIfNeeded: meta) == key.rest {
+                    let id = Int(meta >> 32) - 1
+                    if n <= Key.inline { return id }
+                    let lo = Int(offsets[id]), hi = Int(offsets[id + 1])
+                    if hi - lo == n {
+                        let same = arena.withUnsafeBufferPointer { a in
+                            memcmpEqual(a.baseAddress! + lo, bytes.baseAddress!, n)
+                        }
+                        if same { return id }
                     }
-                    if same { return UInt32(id) }
                 }
+                s = (s + 1) & (slotCount - 1)
             }
-            s = (s + 1) & mask
         }
-        let id = Int32(isStop.count)
+        if let found { return UInt32(found) }
+        let id = isStop.count
         arena.append(contentsOf: bytes)
         offsets.append(Int32(arena.count))
         isStop.append(stopWords.isEmpty ? false : stopWords.contains(String(decoding: bytes, as: UTF8.self)))
-        slots[s] = id
-        slotHashes[s] = tag
-        if isStop.count * 2 > slots.count {
-            grow()
-            mask = slots.count - 1
-        }
+        table[2 * s] = key.head
+        table[2 * s + 1] = UInt64(key.rest) | UInt64(id + 1) << 32
+        if isStop.count * 2 > slotCount { grow() }
         return UInt32(id)
     }
 
     private mutating func grow() {
-        let capacity = slots.count * 2
-        var newSlots = [Int32](repeating: -1, count: capacity)
-        var newHashes = [UInt32](repeating: 0, count: capacity)
-        let mask = capacity - 1
+        let slotCount = table.count   // twice the slots
+        var newTable = [UInt64](repeating: 0, count: 2 * slotCount)
+        let mask = slotCount - 1
         arena.withUnsafeBufferPointer { a in
             for id in 0..<isStop.count {
                 let lo = Int(offsets[id]), hi = Int(offsets[id + 1])
-                let h = ShingleHash.mix(ShingleHash.fnv1a(UnsafeBufferPointer(rebasing: a[lo..<hi])))
-                var s = Int(truncatingIfNeeded: h) & mask
-                while newSlots[s] >= 0 { s = (s + 1) & mask }
-                newSlots[s] = Int32(id)
-                newHashes[s] = UInt32(truncatingIfNeeded: h >> 32)
+                let key = Key(UnsafeBufferPointer(rebasing: a[lo..<hi]))
+                var s = Int(truncatingIfNeeded: key.hash) & mask
+                while newTable[2 * s + 1] != 0 { s = (s + 1) & mask }
+                newTable[2 * s] = key.head
+                newTable[2 * s + 1] = UInt64(key.rest) | UInt64(id + 1) << 32
             }
         }
-        slots = newSlots
-        slotHashes = newHashes
+        table = newTable
+    }
+
+    /// A token's table key: its first 8 bytes, its bytes 8..<11 with its length, and a hash of
+    /// all its bytes (8 at a time, not byte by byte). Internal to the table: ids are first-seen
+    /// order whatever the hash, so it changes no output.
+    struct Key {
+        /// Tokens of up to this many bytes are wholly in `head` and `rest`.
+        static let inline = 11
+        var head: UInt64
+        var rest: UInt32
+        var hash: UInt64
+
+        @inline(__always)
+        init(_ bytes: UnsafeBufferPointer<UInt8>) {
+            let n = bytes.count
+            guard let p = bytes.baseAddress, n > 0 else {
+                head = 0; rest = 0; hash = ShingleHash.mix(0x9E37_79B9_7F4A_7C15)
+                return
+            }
+            head = Key.packed(p, min(n, 8))
+            rest = (n > 8 ? UInt32(truncatingIfNeeded: Key.packed(p + 8, min(n - 8, 3))) : 0) | UInt32(min(n, 255)) << 24
+            var h = head ^ (UInt64(rest) &* 0x9E37_79B9_7F4A_7C15)
+            if n > Key.inline {
+                let raw = UnsafeRawPointer(p)
+                var i = Key.inline
+                while i + 8 < n {
+                    h = (h ^ raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* 0xBF58_476D_1CE4_E5B9
+                    h ^= h >> 29
+                    i += 8
+                }
+                h = (h ^ raw.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)) &* 0xBF58_476D_1CE4_E5B9   // overlaps: the tail
+            }
+            hash = ShingleHash.mix(h)
+        }
+
+        /// Bytes `p[0..<m]` (`m` at most 8) as a little-endian word, zero above; reads nothing past them.
+        @inline(__always)
+        static func packed(_ p: UnsafePointer<UInt8>, _ m: Int) -> UInt64 {
+            let raw = UnsafeRawPointer(p)
+            if m >= 8 { return raw.loadUnaligned(as: UInt64.self) }
+            if m >= 4 {
+                let lo = UInt64(raw.loadUnaligned(as: UInt32.self))
+                let hi = UInt64(raw.loadUnaligned(fromByteOffset: m - 4, as: UInt32.self))
+                return lo | hi << UInt64(8 * (m - 4))   // the overlap holds the same bytes
+            }
+            if m > 0 {
+                return UInt64(p[0]) | UInt64(p[m >> 1]) << UInt64(8 * (m >> 1)) | UInt64(p[m - 1]) << UInt64(8 * (m - 1))
+            }
+            return 0
+        }
     }
 
     /// Appends the key (`ShingleHash.key` of the hash of the tokens' bytes joined by single spaces) of every
     /// window of `size` consecutive tokens of `tokens`.
     func shingles(_ tokens: UnsafeBufferPointer<UInt32>.SubSequence, size k: Int, into out: inout [UInt32]) {
+        if k == 3 { shingles3(tokens, into: &out) } else { shinglesGeneric(tokens, size: k, into: &out) }
+    }
+
+    /// `shingles` for the default size 3: the three windows a token belongs to are hashed side by
+    /// side, each byte fed to three independent FNV chains, instead of hashing each window from
+    /// scratch (one chain, each multiply waiting for the last). Same keys, same order.
+    func shingles3(_ tokens: UnsafeBufferPointer<UInt32>.SubSequence, into out: inout [UInt32]) {
+        guard tokens.count >= 3 else { return }
+        let prime = ShingleHash.prime
+        arena.withUnsafeBufferPointer { a in
+            offsets.withUnsafeBufferPointer { o in
+                guard let bytes = a.baseAddress, let offs = o.baseAddress else { return }
+                // Before token q: h1 is the window starting at q-2 (two tokens in), h2 the one
+                // starting at q-1 (one token in); token q completes h1 and starts h3.
+                var h1 = ShingleHash.offsetBasis, h2 = ShingleHash.offsetBasis
+                let first = tokens.startIndex
+                for q in first..<tokens.endIndex {
+                    let id = Int(tokens[q] & TokenChunk.idMask)
+                    var h3 = ShingleHash.offsetBasis
+                    h1 = (h1 ^ 0x20) &* prime
+                    h2 = (h2 ^ 0x20) &* prime
+                    var b = Int(offs[id])
+                    let end = Int(offs[id + 1])
+                    while b < end {
+                        let x = UInt64(bytes[b])
+                        h1 = (h1 ^ x) &* prime
+                        h2 = (h2 ^ x) &* prime
+                        h3 = (h3 ^ x) &* prime
+                        b += 1
+                    }
+                    if q - first >= 2 { out.append(ShingleHash.key(ShingleHash.mix(h1))) }
+                    h1 = h2
+                    h2 = h3
+                }
+            }
+        }
+    }
+
+    /// `shingles` for any size, one window at a time.
+    func shinglesGeneric(_ tokens: UnsafeBufferPointer<UInt32>.SubSequence, size k: Int, into out: inout [UInt32]) {
         guard tokens.count >= k else { return }
         arena.withUnsafeBufferPointer { a in
             offsets.withUnsafeBufferPointer { o in

@@ -31,6 +31,113 @@ public enum TextNormalizer {
         }
     }
 
+    /// `body` of a JSON string literal, straight from its raw bytes in one pass (no decoded
+    /// copy, no separate scan), for the common case: ASCII with no `&` or backtick, and no
+    /// escapes but `\"` `\\` `\/` `\n` `\r` `\t`. `start` is the index just past the opening
+    /// quote. Returns the body and the index just past the closing quote, or nil for anything
+    /// else (the caller then decodes the string and calls `body`, which decides).
+    /// On that subset `fold` changes only CR (to a newline) and tab (to a space), which the
+    /// escapes below decode to directly.
+    static func bodyOfJSONString(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> (body: String, end: Int)? {
+        let n = bytes.count
+        guard start < n else { return nil }
+        // Each output byte stands for at least one input byte: the output fits in the rest of the line.
+        let out = UnsafeMutablePointer<UInt8>.allocate(capacity: n - start)
+        defer { out.deallocate() }
+        return jsonByteClass.withUnsafeBufferPointer { table -> (body: String, end: Int)? in
+            var w = 0, i = start
+            var pendingSpace = false, pendingNewline = false, atLineStart = true
+            while i < n {
+                var b = bytes[i]
+                i += 1
+                var c = table[Int(b)]
+                if c == 0 {
+                    // A run of plain characters.
+                    if pendingNewline { out[w] = 0x0A; w += 1; pendingNewline = false; pendingSpace = false }
+                    else if pendingSpace { out[w] = 0x20; w += 1; pendingSpace = false }
+                    out[w] = b; w += 1
+                    // Blocks of 8 plain characters and single spaces that end in a plain character
+                    // are copied as they are (the state after a plain character stays the same).
+                    while i + 8 <= n {
+                        let x = UnsafeRawPointer(bytes.baseAddress! + i).loadUnaligned(as: UInt64.self)
+                        if !TextNormalizer.isPlainBlock(x) { break }
+                        UnsafeMutableRawPointer(out + w).storeBytes(of: x, as: UInt64.self)
+                        w += 8
+                        i += 8
+                    }
+                    while i < n {
+                        b = bytes[i]
+                        if table[Int(b)] != 0 { break }
+                        out[w] = b; w += 1
+                        i += 1
+                    }
+                    atLineStart = false
+                    continue
+                }
+                switch c {
+                case 1:     // space
+                    if !atLineStart { pendingSpace = true }
+                    continue
+                case 2:     // closing quote
+                    return (String(decoding: UnsafeBufferPointer(start: out, count: w), as: UTF8.self), i)
+                case 3:     // escape
+                    guard i < n else { return nil }
+                    let e = bytes[i]
+                    i += 1
+                    switch e {
+                    case 0x22, 0x5C, 0x2F: b = e; c = 0
+                    case 0x6E, 0x72: b = 0x0A; c = 5   // \n, and \r (fold makes CR a newline)
+                    case 0x74: if !atLineStart { pendingSpace = true }; continue   // \t: a space after fold
+                    default: return nil
+                    }
+                default:    // anything else: the general path
+                    return nil
+                }
+                if c == 5 {
+                    pendingSpace = false
+                    if w > 0 { pendingNewline = true }
+                    atLineStart = true
+                } else {
+                    if pendingNewline { out[w] = 0x0A; w += 1; pendingNewline = false; pendingSpace = false }
+                    else if pendingSpace { out[w] = 0x20; w += 1; pendingSpace = false }
+                    out[w] = b; w += 1
+                    atLineStart = false
+                }
+            }
+            return nil
+        }
+    }
+
+    /// Whether 8 bytes (little-endian) are all plain characters (class 0 of `jsonByteClass`) or
+    /// spaces, with no two spaces side by side and no space last: after a plain character such a
+    /// block is its own body. Bit tricks on the word: no byte loop, no branch per byte.
+    @inline(__always)
+    static func isPlainBlock(_ x: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101, high: UInt64 = 0x8080_8080_8080_8080
+        @inline(__always) func anyZero(_ v: UInt64) -> Bool { (v &- ones) & ~v & high != 0 }
+        if x & high != 0 { return false }                                  // non-ASCII
+        if (x &- ones &* 0x20) & ~x & high != 0 { return false }           // a byte below 0x20
+        if anyZero(x ^ (ones &* 0x22)) || anyZero(x ^ (ones &* 0x5C))
+            || anyZero(x ^ (ones &* 0x26)) || anyZero(x ^ (ones &* 0x60)) { return false }   // " \ & `
+        // Exactly the space bytes (0x80 in each), then: none next to another, none last.
+        let y = x ^ (ones &* 0x20), low7 = ~high
+        let spaces = ~(((y & low7) &+ low7) | y | low7)
+        return spaces & (spaces << 8) == 0 && spaces >> 63 == 0
+    }
+
+    /// For `bodyOfJSONString`: 0 a plain character, 1 a space, 2 `"`, 3 `\`, 4 anything else
+    /// (a control byte, which JSON forbids raw, non-ASCII, `&`, backtick).
+    private static let jsonByteClass: [UInt8] = (0..<256).map { b -> UInt8 in
+        switch b {
+        case 0x20: return 1
+        case 0x22: return 2
+        case 0x5C: return 3
+        case 0x26, 0x60: return 4
+        case 0x21...0x7F: return 0
+        default: return 4
+        }
+    }
+
     /// `body` as first written (line split on Characters): the reference the fast pass is tested against.
     static func bodyByLines(_ raw: String) -> String {
         let folded = fold(raw)

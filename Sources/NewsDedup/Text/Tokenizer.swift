@@ -16,8 +16,9 @@ public struct Tokenizer: Sendable {
     }
 
     /// Calls `body` with the UTF-8 bytes of each token, lowercased, in a reusable buffer (valid
-    /// only during the call). Works on the text's UTF-8 bytes: ASCII needs no decoding, and
-    /// nothing is allocated per token.
+    /// only during the call). Works on the text's UTF-8 bytes: ASCII needs no decoding, runs of
+    /// ASCII word characters are copied by a table lookup each, and nothing is allocated per
+    /// token (the buffer is raw memory: no uniqueness or capacity check per byte).
     public func forEachTokenBytes(in text: String, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
         forEachCasedToken(in: text) { bytes, _ in body(bytes) }
     }
@@ -26,6 +27,162 @@ public struct Tokenizer: Sendable {
     /// its first character, whether it opens a sentence, and whether the word before it in the
     /// sentence was capitalised. Dropped tokens (one character) still count as that word.
     public func forEachCasedToken(in text: String, _ body: (UnsafeBufferPointer<UInt8>, TokenCase) -> Void) {
+        var text = text
+        text.withUTF8 { bytes in
+            let n = bytes.count
+            // Invariant: `count` + input bytes left + 1 <= `capacity`. An ASCII byte is copied as
+            // one byte; lowercasing non-ASCII can lengthen a token (U+0130 "İ", 2 bytes, is
+            // "i" + U+0307, 3 bytes): that path grows the buffer to keep the invariant.
+            var capacity = n + 16
+            var token = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+            defer { token.deallocate() }
+            var count = 0                   // bytes in `token`
+            var scalars = 0                 // code points in `token`
+            var pendingApostrophe = false
+            var lastWasWord = false
+            var boundary = true             // the next word opens a sentence
+            var previousCapitalised = false
+            var flags = TokenCase()
+
+            @inline(__always) func flush() {
+                if scalars > 0 {
+                    var c = count, length = scalars
+                    // A trailing 's is removed.
+                    if c >= 2 && token[c - 2] == 0x27 && token[c - 1] == 0x73 {
+                        c -= 2
+                        length -= 2
+                    }
+                    if length >= 2 { body(UnsafeBufferPointer(start: token, count: c), flags) }
+                    previousCapitalised = flags.contains(.capitalised)
+                    count = 0
+                    scalars = 0
+                }
+            }
+            @inline(__always) func begin(upper: Bool, lower: Bool) {
+                flags = TokenCase()
+                if upper { flags.insert(.capitalised) }
+                if lower { flags.insert(.lowercase) }
+                if boundary { flags.insert(.sentenceStart) } else if previousCapitalised { flags.insert(.afterCapital) }
+                boundary = false
+            }
+
+            Tokenizer.asciiLower.withUnsafeBufferPointer { lower in
+                var i = 0
+                while i < n {
+                    let b = bytes[i]
+                    if b < 0x80 {
+                        let l = lower[Int(b)]
+                        if l != 0 {
+                            if scalars == 0 { begin(upper: l != b, lower: b >= 0x61) }
+                            if pendingApostrophe { token[count] = 0x27; count += 1; scalars += 1; pendingApostrophe = false }
+                            // The run of ASCII word characters this byte starts.
+                            let runStart = count
+                            token[count] = l
+                            count += 1
+                            i += 1
+                            while i < n {
+                                let m = lower[Int(bytes[i])]
+                                if m == 0 { break }
+                                token[count] = m
+                                count += 1
+                                i += 1
+                            }
+                            scalars += count - runStart
+                            lastWasWord = true
+                            continue
+                        } else if b == 0x27 && lastWasWord && !pendingApostrophe {
+                            pendingApostrophe = true
+                            lastWasWord = false
+                        } else {
+                            pendingApostrophe = false
+                            lastWasWord = false
+                            flush()
+                            // . ! ? : ; and line breaks end a sentence.
+                            if b == 0x2E || b == 0x21 || b == 0x3F || b == 0x3A || b == 0x3B || b == 0x0A { boundary = true }
+                        }
+                        i += 1
+                        continue
+                    }
+                    // Decode one multi-byte scalar (the input is valid UTF-8: it is a String).
+                    let length = b >= 0xF0 ? 4 : (b >= 0xE0 ? 3 : 2)
+                    var value = UInt32(b) & (length == 2 ? 0x1F : (length == 3 ? 0x0F : 0x07))
+                    for k in 1..<length where i + k < n { value = (value << 6) | (UInt32(bytes[i + k]) & 0x3F) }
+                    i += length
+                    let scalar = Unicode.Scalar(value) ?? "\u{FFFD}"
+                    if Tokenizer.isWordScalar(scalar) {
+                        if scalars == 0 { begin(upper: scalar.properties.isUppercase, lower: scalar.properties.isLowercase) }
+                        if pendingApostrophe { token[count] = 0x27; count += 1; scalars += 1; pendingApostrophe = false }
+                        for l in scalar.properties.lowercaseMapping.unicodeScalars {
+                            // Room for this scalar, for every input byte left (ASCII copies one
+                            // byte per byte) and for a pending apostrophe.
+                            let needed = count + 4 + (n - i) + 1
+                            if needed > capacity {
+                                let grown = max(capacity * 2, needed)
+                                let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: grown)
+                                bigger.update(from: token, count: count)
+                                token.deallocate()
+                                token = bigger
+                                capacity = grown
+                            }
+                            for u in UTF8.encode(l)! { token[count] = u; count += 1 }
+                            scalars += 1
+                        }
+                        lastWasWord = true
+                    } else {
+                        pendingApostrophe = false
+                        lastWasWord = false
+                        flush()
+                    }
+                }
+            }
+            flush()
+        }
+    }
+
+    /// Per ASCII byte: its lowercase form if it is a word character (letter or digit), else 0;
+    /// 0 for every byte from 0x80 (those start a multi-byte scalar, decoded on the slow path).
+    static let asciiLower: [UInt8] = (0..<256).map { b -> UInt8 in
+        switch b {
+        case 0x41...0x5A: return UInt8(b + 32)
+        case 0x61...0x7A, 0x30...0x39: return UInt8(b)
+        default: return 0
+        }
+    }
+
+    public func tokens(_ text: String) -> [String] {
+        var out: [String] = []
+        forEachToken(in: text) { out.append($0) }
+        return out
+    }
+
+    @inline(__always)
+    static func isWordScalar(_ u: Unicode.Scalar) -> Bool {
+        let v = u.value
+        if v < 0x80 {
+            return (v >= 0x61 && v <= 0x7A) || (v >= 0x41 && v <= 0x5A) || (v >= 0x30 && v <= 0x39)
+        }
+        switch u.properties.generalCategory {
+        case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter,
+             .decimalNumber, .letterNumber, .otherNumber:
+            return true
+        default:
+            return false
+        }
+    }
+
+    @inline(__always)
+    static func appendLowercased(_ u: Unicode.Scalar, to out: inout String.UnicodeScalarView) {
+        let v = u.value
+        if v < 0x80 {
+            out.append(v >= 0x41 && v <= 0x5A ? Unicode.Scalar(v + 32)! : u)
+        } else {
+            out.append(contentsOf: u.properties.lowercaseMapping.unicodeScalars)
+        }
+    }
+
+    /// `forEachCasedToken` as first written (a growing `[UInt8]`, byte by byte): the reference
+    /// the table-driven version is tested against.
+    func forEachCasedTokenReference(in text: String, _ body: (UnsafeBufferPointer<UInt8>, TokenCase) -> Void) {
         var text = text
         text.withUTF8 { bytes in
             var token: [UInt8] = []
@@ -108,37 +265,6 @@ public struct Tokenizer: Sendable {
                 }
             }
             flush()
-        }
-    }
-
-    public func tokens(_ text: String) -> [String] {
-        var out: [String] = []
-        forEachToken(in: text) { out.append($0) }
-        return out
-    }
-
-    @inline(__always)
-    static func isWordScalar(_ u: Unicode.Scalar) -> Bool {
-        let v = u.value
-        if v < 0x80 {
-            return (v >= 0x61 && v <= 0x7A) || (v >= 0x41 && v <= 0x5A) || (v >= 0x30 && v <= 0x39)
-        }
-        switch u.properties.generalCategory {
-        case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter,
-             .decimalNumber, .letterNumber, .otherNumber:
-            return true
-        default:
-            return false
-        }
-    }
-
-    @inline(__always)
-    static func appendLowercased(_ u: Unicode.Scalar, to out: inout String.UnicodeScalarView) {
-        let v = u.value
-        if v < 0x80 {
-            out.append(v >= 0x41 && v <= 0x5A ? Unicode.Scalar(v + 32)! : u)
-        } else {
-            out.append(contentsOf: u.properties.lowercaseMapping.unicodeScalars)
         }
     }
 }

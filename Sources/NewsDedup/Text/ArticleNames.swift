@@ -62,11 +62,14 @@ public struct ArticleNames: Sendable, Equatable {
     }
 }
 
-/// Pass 1's per-chunk record of how each vocabulary id is written in article bodies.
+/// A chunk's record of how each id is written in article bodies: pass 1 keeps one per chunk of
+/// the night (by vocabulary id) until pass 2 renumbers it to local terms, so its counts are
+/// 16-bit and saturate (a chunk of 2,048 articles rarely has 65,535 uses of one term; past that
+/// the share of lowercase uses is still what decides).
 struct CaseTally: Sendable {
-    var midSentenceCapitalised: [Int32] = []
-    var phraseInitial: [Int32] = []
-    var lowercase: [Int32] = []
+    var midSentenceCapitalised: [UInt16] = []
+    var phraseInitial: [UInt16] = []
+    var lowercase: [UInt16] = []
 
     @inline(__always) mutating func record(_ id: UInt32, _ c: TokenCase) {
         let i = Int(id)
@@ -77,19 +80,19 @@ struct CaseTally: Sendable {
             lowercase.append(contentsOf: repeatElement(0, count: grow))
         }
         if c.contains(.lowercase) {
-            lowercase[i] += 1
+            if lowercase[i] < .max { lowercase[i] += 1 }
         } else if c.contains(.capitalised) && !c.contains(.sentenceStart) {
-            midSentenceCapitalised[i] += 1
-            if !c.contains(.afterCapital) { phraseInitial[i] += 1 }
+            if midSentenceCapitalised[i] < .max { midSentenceCapitalised[i] += 1 }
+            if !c.contains(.afterCapital) && phraseInitial[i] < .max { phraseInitial[i] += 1 }
         }
     }
 
     /// The tallies under new ids: vocabulary id v becomes `map[v]` (dropped when negative).
     func renumbered(_ map: UnsafePointer<Int32>, count: Int) -> CaseTally {
         var out = CaseTally()
-        out.midSentenceCapitalised = [Int32](repeating: 0, count: count)
-        out.phraseInitial = [Int32](repeating: 0, count: count)
-        out.lowercase = [Int32](repeating: 0, count: count)
+        out.midSentenceCapitalised = [UInt16](repeating: 0, count: count)
+        out.phraseInitial = [UInt16](repeating: 0, count: count)
+        out.lowercase = [UInt16](repeating: 0, count: count)
         for v in 0..<lowercase.count where map[v] >= 0 {
             let t = Int(map[v])
             out.midSentenceCapitalised[t] = midSentenceCapitalised[v]
@@ -98,8 +101,15 @@ struct CaseTally: Sendable {
         }
         return out
     }
+}
 
-    /// Adds `other`'s tallies, its id t counted under `map[t]`.
+/// The night's totals of the chunks' `CaseTally`, by global term id.
+struct CaseTotals {
+    var midSentenceCapitalised: [Int32] = []
+    var phraseInitial: [Int32] = []
+    var lowercase: [Int32] = []
+
+    /// Adds a chunk's tallies, its local term t counted under `map[t]`.
     mutating func add(_ other: CaseTally, map: [Int32]) {
         let needed = Int((map.max() ?? -1) + 1)
         if needed > lowercase.count {
@@ -110,9 +120,9 @@ struct CaseTally: Sendable {
         }
         for t in 0..<other.lowercase.count {
             let g = Int(map[t])
-            midSentenceCapitalised[g] += other.midSentenceCapitalised[t]
-            phraseInitial[g] += other.phraseInitial[t]
-            lowercase[g] += other.lowercase[t]
+            midSentenceCapitalised[g] += Int32(other.midSentenceCapitalised[t])
+            phraseInitial[g] += Int32(other.phraseInitial[t])
+            lowercase[g] += Int32(other.lowercase[t])
         }
     }
 }

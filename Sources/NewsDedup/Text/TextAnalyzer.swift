@@ -121,6 +121,7 @@ public struct TextAnalyzer: Sendable {
                 chunk.tokenEnd.append(Int32(end))
                 chunk.tokenCounts.append(Int32(end - bodyStart))
             }
+            chunk.vocabulary.finishInterning()
             // Trim the growth slack (arrays grow by doubling): copies of exactly the used size.
             chunk.shingles = chunk.shingles.withUnsafeBufferPointer { Array($0) }
             chunk.tokens = chunk.tokens.withUnsafeBufferPointer { Array($0) }
@@ -175,7 +176,7 @@ public struct TextAnalyzer: Sendable {
         var maps: [[Int32]] = []
         maps.reserveCapacity(counted.count)
         var entryBase = [0], articleBase = [0]
-        var cases = CaseTally()
+        var cases = CaseTotals()
         for c in counted.indices {
             var map = [Int32](repeating: 0, count: counted[c].localTerms.count)
             for (i, t) in counted[c].localTerms.enumerated() {
@@ -250,7 +251,7 @@ public struct TextAnalyzer: Sendable {
 
     /// Each article's names (`ArticleNames`): its capitalised terms that the night's counts
     /// make names, as global ids, ascending. Parallel over chunks.
-    static func names(_ counted: [CountedChunk], maps: [[Int32]], cases: CaseTally, terms: [String]) -> ArticleNames {
+    static func names(_ counted: [CountedChunk], maps: [[Int32]], cases: CaseTotals, terms: [String]) -> ArticleNames {
         var isName = [Bool](repeating: false, count: terms.count)
         for g in 0..<min(terms.count, cases.lowercase.count) where cases.midSentenceCapitalised[g] > 0 {
             isName[g] = ArticleNames.isName(terms[g], midSentenceCapitalised: cases.midSentenceCapitalised[g],
@@ -435,6 +436,12 @@ struct TokenVocabulary: Sendable {
     private var table = [UInt64](repeating: 0, count: 2 << 12)
 
     var count: Int { isStop.count }
+
+    /// Frees the lookup table once every token is interned (pass 2 reads strings and stop flags
+    /// only): 16 bytes per slot, twice the chunk's distinct tokens, for each of a night's chunks.
+    mutating func finishInterning() {
+        table = []
+    }
 
     func string(_ id: UInt32) -> String {
         let lo = Int(offsets[Int(id)]), hi = Int(offsets[Int(id) + 1])

@@ -118,3 +118,93 @@ final class TokenizerTests: XCTestCase {
         }
     }
 }
+
+extension Tokenizer {
+    /// `forEachCasedToken` as first written (a growing `[UInt8]`, byte by byte): the reference
+    /// the table-driven version is tested against.
+    func forEachCasedTokenReference(in text: String, _ body: (UnsafeBufferPointer<UInt8>, TokenCase) -> Void) {
+        var text = text
+        text.withUTF8 { bytes in
+            var token: [UInt8] = []
+            token.reserveCapacity(64)
+            var scalars = 0                 // code points in `token`
+            var pendingApostrophe = false
+            var lastWasWord = false
+            var boundary = true             // the next word opens a sentence
+            var previousCapitalised = false
+            var flags = TokenCase()
+
+            func flush() {
+                if scalars > 0 {
+                    var count = token.count, length = scalars
+                    // A trailing 's is removed.
+                    if count >= 2 && token[count - 2] == 0x27 && token[count - 1] == 0x73 {
+                        count -= 2
+                        length -= 2
+                    }
+                    if length >= 2 { token.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[0..<count]), flags) } }
+                    previousCapitalised = flags.contains(.capitalised)
+                    token.removeAll(keepingCapacity: true)
+                    scalars = 0
+                }
+            }
+            @inline(__always) func begin(upper: Bool, lower: Bool) {
+                flags = TokenCase()
+                if upper { flags.insert(.capitalised) }
+                if lower { flags.insert(.lowercase) }
+                if boundary { flags.insert(.sentenceStart) } else if previousCapitalised { flags.insert(.afterCapital) }
+                boundary = false
+            }
+
+            var i = 0
+            let n = bytes.count
+            while i < n {
+                let b = bytes[i]
+                var scalar: Unicode.Scalar
+                if b < 0x80 {
+                    // ASCII fast path.
+                    let isUpper = b >= 0x41 && b <= 0x5A
+                    let isLower = b >= 0x61 && b <= 0x7A
+                    if isUpper || isLower || (b >= 0x30 && b <= 0x39) {
+                        if scalars == 0 { begin(upper: isUpper, lower: isLower) }
+                        if pendingApostrophe { token.append(0x27); scalars += 1; pendingApostrophe = false }
+                        token.append(isUpper ? b + 32 : b)
+                        scalars += 1
+                        lastWasWord = true
+                    } else if b == 0x27 && lastWasWord && !pendingApostrophe {
+                        pendingApostrophe = true
+                        lastWasWord = false
+                    } else {
+                        pendingApostrophe = false
+                        lastWasWord = false
+                        flush()
+                        // . ! ? : ; and line breaks end a sentence.
+                        if b == 0x2E || b == 0x21 || b == 0x3F || b == 0x3A || b == 0x3B || b == 0x0A { boundary = true }
+                    }
+                    i += 1
+                    continue
+                }
+                // Decode one multi-byte scalar (the input is valid UTF-8: it is a String).
+                let length = b >= 0xF0 ? 4 : (b >= 0xE0 ? 3 : 2)
+                var value = UInt32(b) & (length == 2 ? 0x1F : (length == 3 ? 0x0F : 0x07))
+                for k in 1..<length where i + k < n { value = (value << 6) | (UInt32(bytes[i + k]) & 0x3F) }
+                i += length
+                scalar = Unicode.Scalar(value) ?? "\u{FFFD}"
+                if Tokenizer.isWordScalar(scalar) {
+                    if scalars == 0 { begin(upper: scalar.properties.isUppercase, lower: scalar.properties.isLowercase) }
+                    if pendingApostrophe { token.append(0x27); scalars += 1; pendingApostrophe = false }
+                    for l in scalar.properties.lowercaseMapping.unicodeScalars {
+                        token.append(contentsOf: String(l).utf8)
+                        scalars += 1
+                    }
+                    lastWasWord = true
+                } else {
+                    pendingApostrophe = false
+                    lastWasWord = false
+                    flush()
+                }
+            }
+            flush()
+        }
+    }
+}

@@ -62,23 +62,34 @@ public struct ArticleNames: Sendable, Equatable {
     }
 }
 
-/// A chunk's record of how each id is written in article bodies: pass 1 keeps one per chunk of
-/// the night (by vocabulary id) until pass 2 renumbers it to local terms, so its counts are
-/// 16-bit and saturate (a chunk of 2,048 articles rarely has 65,535 uses of one term; past that
-/// the share of lowercase uses is still what decides).
-struct CaseTally: Sendable {
-    var midSentenceCapitalised: [UInt16] = []
-    var phraseInitial: [UInt16] = []
-    var lowercase: [UInt16] = []
+/// How each id is written in article bodies: uses capitalised mid-sentence, those not right
+/// after another capitalised word, and lowercase uses.
+struct CaseCounts<Count: FixedWidthInteger & Sendable>: Sendable {
+    var midSentenceCapitalised: [Count] = []
+    var phraseInitial: [Count] = []
+    var lowercase: [Count] = []
 
+    /// Makes room for ids below `n` (new ids count 0).
+    @inline(__always) mutating func cover(_ n: Int) {
+        guard n > lowercase.count else { return }
+        let grow = n - lowercase.count
+        midSentenceCapitalised.append(contentsOf: repeatElement(0, count: grow))
+        phraseInitial.append(contentsOf: repeatElement(0, count: grow))
+        lowercase.append(contentsOf: repeatElement(0, count: grow))
+    }
+}
+
+/// A chunk's counts: pass 1 keeps one per chunk of the night (by vocabulary id) until pass 2
+/// renumbers it to local terms, so they are 16-bit and saturate (a chunk of 2,048 articles rarely
+/// has 65,535 uses of one term; past that the share of lowercase uses is still what decides).
+typealias CaseTally = CaseCounts<UInt16>
+/// The night's totals of the chunks' tallies, by global term id.
+typealias CaseTotals = CaseCounts<Int32>
+
+extension CaseCounts where Count == UInt16 {
     @inline(__always) mutating func record(_ id: UInt32, _ c: TokenCase) {
         let i = Int(id)
-        if i >= lowercase.count {
-            let grow = i + 1 - lowercase.count
-            midSentenceCapitalised.append(contentsOf: repeatElement(0, count: grow))
-            phraseInitial.append(contentsOf: repeatElement(0, count: grow))
-            lowercase.append(contentsOf: repeatElement(0, count: grow))
-        }
+        cover(i + 1)
         if c.contains(.lowercase) {
             if lowercase[i] < .max { lowercase[i] += 1 }
         } else if c.contains(.capitalised) && !c.contains(.sentenceStart) {
@@ -90,9 +101,7 @@ struct CaseTally: Sendable {
     /// The tallies under new ids: vocabulary id v becomes `map[v]` (dropped when negative).
     func renumbered(_ map: UnsafePointer<Int32>, count: Int) -> CaseTally {
         var out = CaseTally()
-        out.midSentenceCapitalised = [UInt16](repeating: 0, count: count)
-        out.phraseInitial = [UInt16](repeating: 0, count: count)
-        out.lowercase = [UInt16](repeating: 0, count: count)
+        out.cover(count)
         for v in 0..<lowercase.count where map[v] >= 0 {
             let t = Int(map[v])
             out.midSentenceCapitalised[t] = midSentenceCapitalised[v]
@@ -103,21 +112,10 @@ struct CaseTally: Sendable {
     }
 }
 
-/// The night's totals of the chunks' `CaseTally`, by global term id.
-struct CaseTotals {
-    var midSentenceCapitalised: [Int32] = []
-    var phraseInitial: [Int32] = []
-    var lowercase: [Int32] = []
-
+extension CaseCounts where Count == Int32 {
     /// Adds a chunk's tallies, its local term t counted under `map[t]`.
     mutating func add(_ other: CaseTally, map: [Int32]) {
-        let needed = Int((map.max() ?? -1) + 1)
-        if needed > lowercase.count {
-            let grow = needed - lowercase.count
-            midSentenceCapitalised.append(contentsOf: repeatElement(0, count: grow))
-            phraseInitial.append(contentsOf: repeatElement(0, count: grow))
-            lowercase.append(contentsOf: repeatElement(0, count: grow))
-        }
+        cover(Int((map.max() ?? -1) + 1))
         for t in 0..<other.lowercase.count {
             let g = Int(map[t])
             midSentenceCapitalised[g] += Int32(other.midSentenceCapitalised[t])

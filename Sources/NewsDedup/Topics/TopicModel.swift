@@ -48,10 +48,10 @@ public struct TopicModel: Sendable {
             // Topics are directions in term space: a large uniform sample of the night finds the
             // same ones. Every article is then projected onto them (A V, one product) instead of
             // taking part in all 2q + 2 products of the power iterations.
-            let fitted = try randomized.fit(terms.matrix.selectingRows(sample))
+            let fitted = try TopicModel.fit(randomized, terms.matrix.selectingRows(sample))
             svd = try TopicModel.project(terms.matrix, onto: fitted.vt)
         } else {
-            svd = try randomized.fit(terms.matrix)
+            svd = try TopicModel.fit(randomized, terms.matrix)
         }
         var vectors = svd.u
         for j in 0..<vectors.columns {
@@ -91,6 +91,18 @@ public struct TopicModel: Sendable {
 
     /// The topics `vt` (fitted on a sample) for all of `a`: U Σ = A V, the singular values are
     /// the norms of its columns, in descending order, signs fixed as `RandomizedSVD` does.
+    /// A fitted matrix of up to this many stored entries (12 bytes each: 192 MiB) gets an explicit
+    /// transpose: a sample, or a night of at most `sampleArticles` articles.
+    static let transposeEntries = 16 << 20
+
+    /// The randomized fit, with the transpose built once when it is small: the products with Aᵀ
+    /// then gather along Aᵀ's rows (each thread its own rows) instead of every thread scanning
+    /// all of A for the entries of its column range. Same sums in the same order, so the same
+    /// result (`testExplicitTransposeGivesTheSameResult`).
+    static func fit(_ randomized: RandomizedSVD, _ a: CSRMatrix) throws -> RandomizedSVD.Result {
+        try randomized.fit(a, transpose: a.nonzeroCount <= transposeEntries ? a.transposed : nil)
+    }
+
     static func project(_ a: CSRMatrix, onto vt: Matrix) throws -> RandomizedSVD.Result {
         let av = try a.multiply(vt.transposed)   // m x k
         let m = av.rows, k = av.columns

@@ -8,7 +8,7 @@ public struct TopicConfiguration: Codable, Sendable, Equatable {
     /// Nights with more articles than this fit the SVD on a sample of about this many (chosen
     /// by a hash of each article's terms: the same whatever the input order), then project every
     /// article onto the topics with one product. 0 fits on all articles.
-    public var sampleArticles: Int = 200_000
+    public var sampleArticles: Int = 25_000
     /// Terms reported per sign of each topic.
     public var terms: Int = 10
     /// Articles and stories reported per topic.

@@ -148,7 +148,7 @@ struct Pipeline_: ParsableCommand {
         let result: [String: Any] = [
             "articles": manifest.articles.read, "seconds": total, "stages": stages, "cpuSeconds": clock.seconds, "peakRSSAfterStage": clock.peakAfter,
             "rssAfterStage": clock.residentAfter,
-            "peakRSSBytes": peakRSS(), "threads": manifest.threads, "blas": manifest.blasLibraries,
+            "peakRSSBytes": peakRSS(), "threads": manifest.threads, "blas": manifest.blasLibraries, "blasThreads": manifest.blasThreads ?? 0,
         ]
         print(String(decoding: try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys]), as: UTF8.self))
     }

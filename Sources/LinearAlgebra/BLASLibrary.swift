@@ -23,6 +23,31 @@ public enum BLASLibrary {
         return found.isEmpty ? ["unknown"] : found.sorted()
     }
 
+    /// How BLAS shares the cores with NewsDedup's own worker threads. The heavy products (sparse
+    /// times dense, the story search) run on those workers; the BLAS calls are small dense ones
+    /// (tall matrices of k + p = 30 columns), which a second BLAS thread barely speeds up, while
+    /// OpenBLAS's idle threads spin after each call and take a core from the workers that run
+    /// next. So OpenBLAS gets one thread (the caller's), unless the user chose a count with
+    /// `OPENBLAS_NUM_THREADS`, `GOTO_NUM_THREADS` or `OMP_NUM_THREADS`. Other BLAS libraries are
+    /// left as they are. Returns the count OpenBLAS then uses (nil: not OpenBLAS).
+    @discardableResult
+    public static func shareCores() -> Int? {
+        typealias SetThreads = @convention(c) (Int32) -> Void
+        let names: [String] = ["OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS"]
+        let chosen = names.contains { name in getenv(name) != nil }
+        if !chosen, let symbol = dlsym(nil, "openblas_set_num_threads") {
+            unsafeBitCast(symbol, to: SetThreads.self)(1)
+        }
+        return threads
+    }
+
+    /// The thread count OpenBLAS uses; nil when the loaded BLAS is not OpenBLAS.
+    public static var threads: Int? {
+        typealias GetThreads = @convention(c) () -> Int32
+        guard let symbol = dlsym(nil, "openblas_get_num_threads") else { return nil }
+        return Int(unsafeBitCast(symbol, to: GetThreads.self)())
+    }
+
     private static func resolve(_ path: String) -> String {
         guard let real = realpath(path, nil) else { return path }
         defer { free(real) }

@@ -180,4 +180,18 @@ final class LAPACKTests: XCTestCase {
         XCTAssertEqual(LinearAlgebraError.lapack(routine: "a", info: 1), .lapack(routine: "a", info: 1))
         XCTAssertNotEqual(LinearAlgebraError.lapack(routine: "a", info: 1), .lapack(routine: "a", info: 2))
     }
+
+    /// OpenBLAS runs on the caller's thread unless the user chose a count (`BLASLibrary.shareCores`).
+    func testOpenBLASGetsOneThreadUnlessTheUserChoseACount() throws {
+        guard BLASLibrary.threads != nil else { throw XCTSkip("the loaded BLAS is not OpenBLAS") }
+        let chosen = ["OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS"].contains { ProcessInfo.processInfo.environment[$0] != nil }
+        let before = BLASLibrary.threads
+        let used = BLASLibrary.shareCores()
+        XCTAssertEqual(used, BLASLibrary.threads)
+        if chosen { XCTAssertEqual(used, before) } else { XCTAssertEqual(used, 1) }
+        // Results do not depend on it: a product still matches the naive sum.
+        let a = Matrix(rowArrays: [[1, 2], [3, 4], [5, 6]])
+        let b = Matrix(rowArrays: [[1, 0, 2], [0, 1, 3]])
+        XCTAssertEqual(try BLAS.multiply(a, b), Matrix(rowArrays: [[1, 2, 8], [3, 4, 18], [5, 6, 28]]))
+    }
 }

@@ -185,6 +185,7 @@ public struct Pipeline: Sendable {
     public func compute(inputs: [String], stages: inout [RunManifest.Stage]) throws -> PipelineState {
         if let threads = configuration.threads { Parallel.threads = max(1, threads) }
         Pipeline.largeBlocksMapped
+        BLASLibrary.shareCores()
         func timed<T>(_ name: String, _ body: () throws -> (T, [String: Int])) rethrows -> T {
             TestHooks.reached(name)
             observer(.stageStarted(name))
@@ -316,7 +317,7 @@ public struct Pipeline: Sendable {
                             skipped: issues.filter { $0.action == .skipped }.count,
                             repaired: issues.filter { $0.action == .repaired }.count),
             issues: issues, configuration: configuration, threads: Parallel.threads,
-            blasLibraries: BLASLibrary.loaded, stages: stages,
+            blasLibraries: BLASLibrary.loaded, blasThreads: BLASLibrary.threads, stages: stages,
             totalSeconds: stages.reduce(0) { $0 + $1.seconds }, outputs: outputs.sorted(),
             startedAt: iso.string(from: started), finishedAt: iso.string(from: Date()), complete: true)
     }

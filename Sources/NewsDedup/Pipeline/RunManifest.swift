@@ -23,6 +23,8 @@ public struct RunManifest: Codable, Sendable {
     public var configuration: Configuration
     public var threads: Int
     public var blasLibraries: [String]
+    /// The threads OpenBLAS uses (`BLASLibrary.shareCores`); absent for other BLAS libraries.
+    public var blasThreads: Int?
     public var stages: [Stage]
     public var totalSeconds: Double
     public var outputs: [String]

@@ -187,6 +187,7 @@ def run_newsdedup(a, n, corpus_dir, out_dir, log):
     r["articles"] = m["articles"]["read"]
     r["threads"] = m["threads"]
     r["blas"] = m["blasLibraries"]
+    r["blasThreads"] = m.get("blasThreads")
     return r
 
 
@@ -368,7 +369,7 @@ def markdown(report):
              f"- load average at start {report['loadStart']}, at end {report.get('loadEnd')}",
              f"- NewsDedup {report['git']['commit']} ({report['git']['branch']}{', uncommitted changes' if report['git']['dirty'] else ''}): "
              f"`{report['newsdedupCommand']}`; threads {report.get('newsdedupThreads')}; "
-             f"BLAS {', '.join(report.get('newsdedupBLAS') or ['?'])}",
+             f"BLAS {', '.join(report.get('newsdedupBLAS') or ['?'])} ({report.get('newsdedupBLASThreads') or 'its own'} threads)",
              f"- reference: `{report['referenceCommand']}` (reference-tfidf: `--space tfidf`); thread pools "
              + "; ".join(" ".join(x for x in (p.get("internal_api"), p.get("version")) if x)
                          + f" ({Path(p.get('filepath') or '').name}) {p.get('num_threads')} threads"
@@ -522,6 +523,7 @@ def main():
         for r in runs.get("newsdedup", []):
             if "threads" in r:
                 report["newsdedupThreads"], report["newsdedupBLAS"] = r["threads"], r["blas"]
+                report["newsdedupBLASThreads"] = r.get("blasThreads")
         for r in runs.get("reference", []) + runs.get("reference-tfidf", []):
             if "threadpools" in r:
                 report["referenceThreadpools"], report["referenceVersions"] = r["threadpools"], r["versions"]

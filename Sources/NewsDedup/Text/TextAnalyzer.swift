@@ -87,7 +87,9 @@ public struct TextAnalyzer: Sendable {
         let stop = stopWords ? StopWords.english : []
         return Parallel.mapChunks(n, chunks: chunkCount) { range -> TokenChunk in
             var chunk = TokenChunk(range: range)
-            chunk.tokens.reserveCapacity(range.count * 400)
+            // Room for long articles (news runs 400-600 tokens; the synthetic corpus 505), so the
+            // stream is not doubled and copied part-way; it is trimmed to size below anyway.
+            chunk.tokens.reserveCapacity(range.count * 640)
             var hashes: [UInt32] = [], scratch: [UInt32] = []
             for index in range {
                 let a = article(index)

@@ -54,11 +54,14 @@ public enum LSHIndex {
             }
             return (packed, oversized)
         }
-        var all: [UInt64] = []
+        // Each band range's list is sorted and unique: merged in one linear pass each, no sort.
+        var all: [UInt64] = [], merged: [UInt64] = []
         var oversized = 0
-        for (p, o) in perBand { all.append(contentsOf: p); oversized += o }
-        all.sort()
-        all = uniqueSorted(all)
+        for (p, o) in perBand {
+            mergeUnique(all, p, into: &merged)
+            swap(&all, &merged)
+            oversized += o
+        }
         return Result(pairs: all.map { (Int32(truncatingIfNeeded: $0 >> 32), Int32(truncatingIfNeeded: $0 & 0xFFFF_FFFF)) },
                       oversizedBuckets: oversized)
     }
@@ -128,12 +131,5 @@ public enum LSHIndex {
                 }
             }
         }
-    }
-
-    static func uniqueSorted(_ a: [UInt64]) -> [UInt64] {
-        var out: [UInt64] = []
-        out.reserveCapacity(a.count)
-        for x in a where out.last != x { out.append(x) }
-        return out
     }
 }

@@ -173,29 +173,26 @@ public struct TextAnalyzer: Sendable {
         }
         // Merge chunk-local vocabularies into one, in chunk order (first-seen order over the
         // corpus, whatever the chunking): a serial pass over each chunk's distinct terms only.
-        var global: [String: Int32] = [:]
-        var terms: [String] = []
+        var global = TermTable()
         var maps: [[Int32]] = []
         maps.reserveCapacity(counted.count)
         var entryBase = [0], articleBase = [0]
         var cases = CaseTotals()
         for c in counted.indices {
             var map = [Int32](repeating: 0, count: counted[c].localTerms.count)
-            for (i, t) in counted[c].localTerms.enumerated() {
-                if let g = global[t] { map[i] = g } else {
-                    let g = Int32(terms.count)
-                    global[t] = g
-                    terms.append(t)
-                    map[i] = g
-                }
+            for i in map.indices {
+                map[i] = global.id(of: counted[c].localTerms[i], hash: counted[c].localHashes[i])
             }
             cases.add(counted[c].cases, map: map)
             counted[c].localTerms = []
+            counted[c].localHashes = []
             counted[c].cases = CaseTally()
             maps.append(map)
             entryBase.append(entryBase[c] + counted[c].termIDs.count)
             articleBase.append(articleBase[c] + counted[c].termEnd.count)
         }
+        let terms = global.terms
+        global = TermTable()
         out.names = Self.names(counted, maps: maps, cases: cases, terms: terms)
         // Each article's entries, renumbered and sorted by global id, written in parallel over
         // chunks into place; each chunk is freed once written (no second full copy). The output
@@ -241,6 +238,8 @@ public struct TextAnalyzer: Sendable {
 
     struct CountedChunk {
         var localTerms: [String] = []
+        /// `TokenVocabulary.hash` of each local term, computed in parallel for the serial merge.
+        var localHashes: [UInt64] = []
         var termEnd: [Int] = []
         var termIDs: [Int32] = []
         var termCounts: [Float] = []
@@ -378,6 +377,7 @@ private struct TermCounter {
             termCount += 1
             termOf[Int(v)] = t
             out.localTerms.append(vocabulary.string(v))
+            out.localHashes.append(vocabulary.hash(v))
             counts[Int(t)] = 0
         }
         if counts[Int(t)] == 0 { touched[touchedCount] = t; touchedCount += 1 }
@@ -393,6 +393,45 @@ private struct TermCounter {
         }
         touchedCount = 0
         out.termEnd.append(out.termIDs.count)
+    }
+}
+
+/// The night's terms in first-seen order, found by the hash each chunk computed for them (in
+/// parallel): the serial merge of the chunks' vocabularies probes an open-addressing table of
+/// global ids and compares strings only when the hashes match, instead of hashing every chunk's
+/// every term again as a `[String: Int32]` would.
+struct TermTable {
+    private(set) var terms: [String] = []
+    private var hashes: [UInt64] = []
+    /// Global id + 1 per slot; 0: empty.
+    private var slots = [Int32](repeating: 0, count: 1 << 12)
+
+    /// The id of `term` (whose `TokenVocabulary.hash` is `hash`), added if new.
+    mutating func id(of term: String, hash: UInt64) -> Int32 {
+        let mask = slots.count - 1
+        var s = Int(truncatingIfNeeded: hash) & mask
+        while slots[s] != 0 {
+            let g = Int(slots[s] - 1)
+            if hashes[g] == hash && terms[g] == term { return Int32(g) }
+            s = (s + 1) & mask
+        }
+        let g = Int32(terms.count)
+        terms.append(term)
+        hashes.append(hash)
+        slots[s] = g + 1
+        if 2 * terms.count > slots.count { grow() }
+        return g
+    }
+
+    private mutating func grow() {
+        var bigger = [Int32](repeating: 0, count: 2 * slots.count)
+        let mask = bigger.count - 1
+        for g in terms.indices {
+            var s = Int(truncatingIfNeeded: hashes[g]) & mask
+            while bigger[s] != 0 { s = (s + 1) & mask }
+            bigger[s] = Int32(g) + 1
+        }
+        slots = bigger
     }
 }
 
@@ -443,6 +482,13 @@ struct TokenVocabulary: Sendable {
     /// only): 16 bytes per slot, twice the chunk's distinct tokens, for each of a night's chunks.
     mutating func finishInterning() {
         table = []
+    }
+
+    /// The table hash of token `id` (`Key.hash` of its bytes): the same for the same bytes in
+    /// any chunk, so the chunks' terms can be merged by hash (`TermTable`).
+    func hash(_ id: UInt32) -> UInt64 {
+        let lo = Int(offsets[Int(id)]), hi = Int(offsets[Int(id) + 1])
+        return arena.withUnsafeBufferPointer { Key(UnsafeBufferPointer(rebasing: $0[lo..<hi])).hash }
     }
 
     func string(_ id: UInt32) -> String {

@@ -71,22 +71,27 @@ public struct TFIDFModel: Sendable {
             var starts: [Int] = []
             var cols: [Int32] = []
             var vals: [Double] = []
-            var row: [(Int32, Double)] = []
+            // A row's entries in column order: keys (column << 32 | entry) sorted as plain
+            // integers (a row's columns are distinct), the weights looked up by entry.
+            var keys: [UInt64] = []
+            var weights: [Double] = []
             for d in range {
-                row.removeAll(keepingCapacity: true)
+                keys.removeAll(keepingCapacity: true)
+                weights.removeAll(keepingCapacity: true)
                 for p in corpus.termStart[d]..<corpus.termStart[d + 1] {
                     let c = columnOfTerm[Int(corpus.termIDs[p])]
                     if c < 0 { continue }
                     let tf = Double(corpus.termCounts[p])
-                    row.append((c, (sublinear ? 1 + log(tf) : tf) * idf[Int(c)]))
+                    keys.append(UInt64(UInt32(c)) << 32 | UInt64(weights.count))
+                    weights.append((sublinear ? 1 + log(tf) : tf) * idf[Int(c)])
                 }
-                row.sort { $0.0 < $1.0 }
+                keys.sort()
                 var norm = 0.0
-                for (_, v) in row { norm += v * v }
+                for k in keys { let v = weights[Int(k & 0xFFFF_FFFF)]; norm += v * v }
                 norm = norm.squareRoot()
-                for (c, v) in row {
-                    cols.append(c)
-                    vals.append(norm > 0 ? v / norm : 0)
+                for k in keys {
+                    cols.append(Int32(k >> 32))
+                    vals.append(norm > 0 ? weights[Int(k & 0xFFFF_FFFF)] / norm : 0)
                 }
                 starts.append(cols.count)
             }

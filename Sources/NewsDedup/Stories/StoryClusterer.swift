@@ -60,15 +60,16 @@ public struct StoryClusterer: Sendable {
         let headlines = HeadlineTemplates(titles: space.firstMember.map { articles[Int($0)].title }, vocabulary: terms.vocabulary)
         // Voices that each write names but share none report different events.
         let voiceNames = configuration.sharedNames ? names.flatMap { $0.documentCount == n ? VoiceNames(voices: voices, names: $0) : nil } : nil
-        var templatePairs = 0, unsharedNamePairs = 0
+        // One closure for all drop tests (`space.has` written in the test would copy the space per edge).
+        let mentions: (Int, Int32) -> Bool = space.has
         let adjacency = Adjacency(graph: graph, voices: v, neighbours: configuration.neighbours, drop: { a, b in
-            if headlines.sameTemplate(a, b, mentions: space.has) { templatePairs += 1; return true }
-            if let voiceNames, !voiceNames.mayLink(a, b) { unsharedNamePairs += 1; return true }
-            return false
+            if headlines.sameTemplate(a, b, mentions: mentions) { return .sameTemplate }
+            if let voiceNames, !voiceNames.mayLink(a, b) { return .noSharedName }
+            return nil
         })
         stats.edges = adjacency.edgeCount
-        stats.templatePairs = templatePairs
-        stats.unsharedNamePairs = unsharedNamePairs
+        stats.templatePairs = adjacency.dropped[DroppedEdge.sameTemplate.rawValue]
+        stats.unsharedNamePairs = adjacency.dropped[DroppedEdge.noSharedName.rawValue]
 
         // The chance level: what the best of a voice's m window comparisons reaches among
         // unrelated pairs (the expected maximum of m draws from the background, Gumbel

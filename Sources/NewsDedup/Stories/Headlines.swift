@@ -1,4 +1,5 @@
 import Foundation
+import LinearAlgebra
 
 /// Headlines cut from one template: `BRIEF-<company> Q3 shr <n> dlrs vs <n> dlrs`,
 /// `SOCCER-Premier Division result: <team> <n> <team> <n>`. Two such items share most of their
@@ -26,39 +27,130 @@ struct HeadlineTemplates {
     var termOfToken: [Int32] = []
     var text: [[UInt8]] = []
 
+    /// Tokenizing and folding the headlines is the bulk of the work and independent per title,
+    /// so chunks of titles are tokenized in parallel, each interning its words in its own
+    /// first-seen order (`TitleChunk`). The serial pass then only gives each chunk's distinct
+    /// words their ids: a chunk's new words come in its first-seen order, so the ids are those
+    /// of interning every word of every title in order.
     init(titles: [String], vocabulary: [String]) {
+        let chunks = Parallel.mapChunks(titles.count) { TitleChunk(titles: titles[$0], vocabulary: vocabulary) }
         var ids: [String: Int32] = [:]
         start = [0]; token = []; isName = []
         setStart = [0]; set = []
-        for title in titles {
-            var distinct: [Int32] = []
-            let words = HeadlineTemplates.words(title)
-            // In a title-case headline (AP style: every word of four or more letters capitalised)
-            // capitals say nothing about names; a sentence-case headline leaves such words lowercase.
-            let sentenceCase = words.dropFirst().contains { w in
-                w.unicodeScalars.count >= 4 && w.unicodeScalars.first!.properties.isLowercase
+        var distinct: [Int32] = []
+        for chunk in chunks {
+            let global = chunk.folded.indices.map { l -> Int32 in
+                if let x = ids[chunk.folded[l]] { return x }
+                let id = Int32(ids.count)
+                ids[chunk.folded[l]] = id
+                termOfToken.append(chunk.term[l])
+                text.append(Array(chunk.folded[l].utf8))
+                return id
             }
-            for word in words {
-                let lower = word.folding(options: [.caseInsensitive, .diacriticInsensitive], locale: nil)
-                let id: Int32
-                if let x = ids[lower] { id = x } else {
-                    id = Int32(ids.count); ids[lower] = id
-                    termOfToken.append(HeadlineTemplates.find(word.lowercased(), in: vocabulary))
-                    text.append(Array(lower.utf8))
+            isName.append(contentsOf: chunk.isName)
+            for t in 0..<chunk.start.count - 1 {
+                distinct.removeAll(keepingCapacity: true)
+                for l in chunk.token[chunk.start[t]..<chunk.start[t + 1]] {
+                    token.append(global[Int(l)])
+                    distinct.append(global[Int(l)])
                 }
-                token.append(id)
-                let first = word.unicodeScalars.first!
-                // A headline's first word is capitalised by convention, not evidence of a name.
-                let position = token.count - 1 - start[start.count - 1]
-                isName.append(sentenceCase && position > 0 && first.properties.isUppercase && word.unicodeScalars.contains { $0.properties.isLowercase })
-                distinct.append(id)
+                start.append(token.count)
+                distinct.sort()
+                var last: Int32 = -1
+                for d in distinct where d != last { set.append(d); last = d }
+                setStart.append(set.count)
             }
-            start.append(token.count)
-            distinct.sort()
-            var last: Int32 = -1
-            for d in distinct where d != last { set.append(d); last = d }
-            setStart.append(set.count)
         }
+    }
+
+    /// Consecutive titles tokenized: per title its words as ids local to the chunk (in the
+    /// chunk's first-seen order of their folded text) and whether each is a name.
+    struct TitleChunk {
+        var start: [Int] = [0]
+        var token: [Int32] = []
+        var isName: [Bool] = []
+        /// Local id -> folded text, and the TF-IDF term of its first occurrence's lowercase.
+        var folded: [String] = []
+        var term: [Int32] = []
+
+        /// What a word says, the same wherever it occurs: looked up once per distinct word.
+        struct WordInfo {
+            var id: Int32
+            /// Capitalised with a lowercase letter (`Harwick`): a name in a sentence-case headline.
+            var capitalised: Bool
+            /// Four or more letters from a lowercase one: marks a sentence-case headline.
+            var lowercaseLong: Bool
+        }
+
+        init(titles: ArraySlice<String>, vocabulary: [String]) {
+            var seen: [String: WordInfo] = [:]
+            var localOfFolded: [String: Int32] = [:]
+            func info(_ word: String) -> WordInfo {
+                if let known = seen[word] { return known }
+                let lower = HeadlineTemplates.fold(word)
+                let id: Int32
+                if let x = localOfFolded[lower] { id = x } else {
+                    id = Int32(folded.count); localOfFolded[lower] = id
+                    folded.append(lower)
+                    term.append(HeadlineTemplates.find(word.lowercased(), in: vocabulary))
+                }
+                let scalars = word.unicodeScalars
+                let first = scalars.first!
+                let made = WordInfo(id: id,
+                                    capitalised: HeadlineTemplates.isUppercase(first) && scalars.contains { HeadlineTemplates.isLowercase($0) },
+                                    lowercaseLong: HeadlineTemplates.isLowercase(first) && scalars.count >= 4)
+                seen[word] = made
+                return made
+            }
+            var words: [WordInfo] = []
+            for title in titles {
+                words.removeAll(keepingCapacity: true)
+                for w in HeadlineTemplates.words(title) { words.append(info(w)) }
+                // In a title-case headline (AP style: every word of four or more letters capitalised)
+                // capitals say nothing about names; a sentence-case headline leaves such words lowercase.
+                let sentenceCase = words.dropFirst().contains { $0.lowercaseLong }
+                for (position, w) in words.enumerated() {
+                    token.append(w.id)
+                    // A headline's first word is capitalised by convention, not evidence of a name.
+                    isName.append(sentenceCase && position > 0 && w.capitalised)
+                }
+                start.append(token.count)
+            }
+        }
+    }
+
+    /// `word.folding(options: [.caseInsensitive, .diacriticInsensitive], locale: nil)`; an ASCII
+    /// word (letters, digits, `.` and `,`) folds to its ASCII lowercase, without Foundation.
+    static func fold(_ word: String) -> String {
+        if word.utf8.allSatisfy({ $0 < 0x80 }) { return word.lowercased() }
+        return word.folding(options: [.caseInsensitive, .diacriticInsensitive], locale: nil)
+    }
+
+    // Unicode properties, with the ASCII answers first (the property lookups are slow, and
+    // nearly every scalar of a headline is ASCII). `HeadlineTests` compares them on all of ASCII.
+    @inline(__always) static func isLetterOrDigit(_ u: Unicode.Scalar) -> Bool {
+        if u.isASCII { return isASCIILetter(u) || isDigit(u) }
+        return u.properties.isAlphabetic || u.properties.numericType != nil
+    }
+
+    @inline(__always) static func isNumeric(_ u: Unicode.Scalar) -> Bool {
+        u.isASCII ? isDigit(u) : u.properties.numericType != nil
+    }
+
+    @inline(__always) static func isUppercase(_ u: Unicode.Scalar) -> Bool {
+        u.isASCII ? u.value >= 0x41 && u.value <= 0x5A : u.properties.isUppercase
+    }
+
+    @inline(__always) static func isLowercase(_ u: Unicode.Scalar) -> Bool {
+        u.isASCII ? u.value >= 0x61 && u.value <= 0x7A : u.properties.isLowercase
+    }
+
+    @inline(__always) private static func isASCIILetter(_ u: Unicode.Scalar) -> Bool {
+        (u.value | 0x20) >= 0x61 && (u.value | 0x20) <= 0x7A
+    }
+
+    @inline(__always) private static func isDigit(_ u: Unicode.Scalar) -> Bool {
+        u.value >= 0x30 && u.value <= 0x39
     }
 
     /// Binary search in the vocabulary (code-point order).
@@ -75,20 +167,25 @@ struct HeadlineTemplates {
     /// Runs of letters and digits; a `.` or `,` between digits stays inside a number (`1.12`).
     static func words(_ s: String) -> [String] {
         var out: [String] = []
-        var current = String.UnicodeScalarView()
-        let scalars = Array(s.unicodeScalars)
-        for (k, u) in scalars.enumerated() {
-            let p = u.properties
-            if p.isAlphabetic || p.numericType != nil {
-                current.append(u)
-            } else if (u == "." || u == ","), !current.isEmpty, let last = current.last, last.properties.numericType != nil,
-                      k + 1 < scalars.count, scalars[k + 1].properties.numericType != nil {
-                current.append(u)
-            } else if !current.isEmpty {
-                out.append(String(current)); current = String.UnicodeScalarView()
+        let scalars = s.unicodeScalars
+        var wordStart: String.UnicodeScalarView.Index? = nil
+        var previous: Unicode.Scalar? = nil
+        var k = scalars.startIndex
+        while k != scalars.endIndex {
+            let u = scalars[k]
+            let next = scalars.index(after: k)
+            if isLetterOrDigit(u) {
+                if wordStart == nil { wordStart = k }
+            } else if (u == "." || u == ","), wordStart != nil, let last = previous, isNumeric(last),
+                      next != scalars.endIndex, isNumeric(scalars[next]) {
+                // Inside a number.
+            } else if let from = wordStart {
+                out.append(String(scalars[from..<k])); wordStart = nil
             }
+            previous = u
+            k = next
         }
-        if !current.isEmpty { out.append(String(current)) }
+        if let from = wordStart { out.append(String(scalars[from..<scalars.endIndex])) }
         return out
     }
 

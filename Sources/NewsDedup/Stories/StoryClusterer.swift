@@ -60,15 +60,16 @@ public struct StoryClusterer: Sendable {
         let headlines = HeadlineTemplates(titles: space.firstMember.map { articles[Int($0)].title }, vocabulary: terms.vocabulary)
         // Voices that each write names but share none report different events.
         let voiceNames = configuration.sharedNames ? names.flatMap { $0.documentCount == n ? VoiceNames(voices: voices, names: $0) : nil } : nil
-        var templatePairs = 0, unsharedNamePairs = 0
+        // One closure for all drop tests (`space.has` written in the test would copy the space per edge).
+        let mentions: (Int, Int32) -> Bool = space.has
         let adjacency = Adjacency(graph: graph, voices: v, neighbours: configuration.neighbours, drop: { a, b in
-            if headlines.sameTemplate(a, b, mentions: space.has) { templatePairs += 1; return true }
-            if let voiceNames, !voiceNames.mayLink(a, b) { unsharedNamePairs += 1; return true }
-            return false
+            if headlines.sameTemplate(a, b, mentions: mentions) { return .sameTemplate }
+            if let voiceNames, !voiceNames.mayLink(a, b) { return .noSharedName }
+            return nil
         })
         stats.edges = adjacency.edgeCount
-        stats.templatePairs = templatePairs
-        stats.unsharedNamePairs = unsharedNamePairs
+        stats.templatePairs = adjacency.dropped[DroppedEdge.sameTemplate.rawValue]
+        stats.unsharedNamePairs = adjacency.dropped[DroppedEdge.noSharedName.rawValue]
 
         // The chance level: what the best of a voice's m window comparisons reaches among
         // unrelated pairs (the expected maximum of m draws from the background, Gumbel
@@ -181,51 +182,19 @@ public struct StoryClusterer: Sendable {
     func averageLinkage(adjacency adj: Adjacency, scale: [Double], floor: Floor) -> ([Int32], Int) {
         let v = scale.count
         let threshold = configuration.threshold
-        let k = max(1, configuration.localScaleNeighbours)
-        let largeStory = Double(max(2, configuration.largeStoryVoices))
-        let cohesionFactor = configuration.cohesionFactor
-        var size = [Double](repeating: 1, count: v)
-        var scaleSum = scale
-        var internalSum = [Double](repeating: 0, count: v)
+        var c = LinkageClusters(adjacency: adj, scale: scale, floor: floor, k: max(1, configuration.localScaleNeighbours),
+                                largeStory: Double(max(2, configuration.largeStoryVoices)),
+                                cohesionFactor: configuration.cohesionFactor)
         var version = [UInt32](repeating: 0, count: v)
-        var parent = [Int32](0..<Int32(v))
         var next = [Int32](repeating: -1, count: v), tail = [Int32](0..<Int32(v))
         var links: [[Link]] = (0..<v).map { i in
             (adj.start[i]..<adj.start[i + 1]).map { Link(cluster: adj.neighbour[$0], sum: Double(adj.similarity[$0])) }
                 .sorted { $0.cluster < $1.cluster }
         }
-        func find(_ x: Int32) -> Int32 {
-            var r = x
-            while parent[Int(r)] != r { r = parent[Int(r)] }
-            var y = x
-            while parent[Int(y)] != r { let p = parent[Int(y)]; parent[Int(y)] = r; y = p }
-            return r
-        }
-        // A voice's outside level: its mean similarity to its k nearest voices outside its cluster.
-        func recomputeOutside(_ i: Int, root: Int32) -> Double {
-            var s = 0.0, got = 0
-            for p in adj.start[i]..<adj.start[i + 1] where got < k {
-                if find(adj.neighbour[p]) != root { s += Double(adj.similarity[p]); got += 1 }
-            }
-            return s / Double(k)
-        }
-        var outside = (0..<v).map { recomputeOutside($0, root: Int32($0)) }
-        var outsideSum = outside
-        func level(_ c: Int) -> Double {
-            if size[c] < largeStory { return scaleSum[c] / size[c] }
-            let cohesion = internalSum[c] / (size[c] * (size[c] - 1) / 2)
-            return min(cohesionFactor * cohesion, (cohesion + outsideSum[c] / size[c]) / 2)
-        }
-        func score(_ a: Int, _ b: Int, _ sum: Double) -> Double {
-            let pairs = size[a] * size[b]
-            let mean = sum / pairs
-            if mean < floor.at(pairs: pairs) { return -.infinity }
-            return 2 * mean - level(a) - level(b)
-        }
         var heap = MergeHeap()
         for a in 0..<v {
             for l in links[a] where Int(l.cluster) > a {
-                let sc = score(a, Int(l.cluster), l.sum)
+                let sc = c.score(a, Int(l.cluster), l.sum)
                 if sc >= threshold { heap.items.append(.init(score: sc, a: Int32(a), b: l.cluster, va: 0, vb: 0)) }
             }
         }
@@ -235,42 +204,42 @@ public struct StoryClusterer: Sendable {
         var touched: [Int32] = []
         while let e = heap.pop() {
             let a = Int(e.a), b = Int(e.b)
-            guard parent[a] == e.a, parent[b] == e.b, version[a] == e.va, version[b] == e.vb else { continue }
+            guard c.parent[a] == e.a, c.parent[b] == e.b, version[a] == e.va, version[b] == e.vb else { continue }
             merges += 1
             // Merge b into a (a < b).
             var cross = 0.0
-            for l in links[a] where find(l.cluster) == e.b { cross += l.sum }
-            parent[b] = e.a
-            internalSum[a] += internalSum[b] + cross
-            size[a] += size[b]
-            scaleSum[a] += scaleSum[b]
+            for l in links[a] where c.find(l.cluster) == e.b { cross += l.sum }
+            c.parent[b] = e.a
+            c.internalSum[a] += c.internalSum[b] + cross
+            c.size[a] += c.size[b]
+            c.scaleSum[a] += c.scaleSum[b]
             version[a] &+= 1
             // Outside levels change for the smaller side's voices and their neighbours on the other side.
-            let small = size[b] <= size[a] - size[b] ? e.b : e.a
+            let small = c.size[b] <= c.size[a] - c.size[b] ? e.b : e.a
             touched.removeAll(keepingCapacity: true)
             var x = small
             while x >= 0 {
                 if stamp[Int(x)] != Int32(merges) { stamp[Int(x)] = Int32(merges); touched.append(x) }
                 for p in adj.start[Int(x)]..<adj.start[Int(x) + 1] {
                     let y = adj.neighbour[p]
-                    if stamp[Int(y)] != Int32(merges) && find(y) == e.a { stamp[Int(y)] = Int32(merges); touched.append(y) }
+                    if stamp[Int(y)] != Int32(merges) && c.find(y) == e.a { stamp[Int(y)] = Int32(merges); touched.append(y) }
                 }
                 x = next[Int(x)]
             }
             // Splice b's member list after a's.
             next[Int(tail[a])] = e.b
             tail[a] = tail[b]
-            outsideSum[a] += outsideSum[b]
+            c.outsideSum[a] += c.outsideSum[b]
             for y in touched {
-                let o = recomputeOutside(Int(y), root: e.a)
-                outsideSum[a] += o - outside[Int(y)]
-                outside[Int(y)] = o
+                let o = c.recomputeOutside(Int(y), root: e.a)
+                c.outsideSum[a] += o - c.outside[Int(y)]
+                c.outside[Int(y)] = o
             }
             // Rebuild a's links: both lists, relabelled to current roots, internal ones dropped.
             var merged = links[a]
             merged.append(contentsOf: links[b])
             links[b] = []
-            for i in merged.indices { merged[i].cluster = find(merged[i].cluster) }
+            for i in merged.indices { merged[i].cluster = c.find(merged[i].cluster) }
             merged.sort { $0.cluster < $1.cluster }
             var out: [Link] = []
             out.reserveCapacity(merged.count)
@@ -279,15 +248,15 @@ public struct StoryClusterer: Sendable {
             }
             links[a] = out
             for l in out {
-                let c = Int(l.cluster)
-                let sc = score(a, c, l.sum)
+                let o = Int(l.cluster)
+                let sc = c.score(a, o, l.sum)
                 if sc >= threshold {
-                    heap.push(a < c ? .init(score: sc, a: Int32(a), b: Int32(c), va: version[a], vb: version[c])
-                                    : .init(score: sc, a: Int32(c), b: Int32(a), va: version[c], vb: version[a]))
+                    heap.push(a < o ? .init(score: sc, a: Int32(a), b: Int32(o), va: version[a], vb: version[o])
+                                    : .init(score: sc, a: Int32(o), b: Int32(a), va: version[o], vb: version[a]))
                 }
             }
         }
-        return ((0..<Int32(v)).map(find), merges)
+        return ((0..<Int32(v)).map { c.find($0) }, merges)
     }
 
     /// Moves the `k` best entries (highest score, ties by smaller id: a total order, so the
@@ -315,6 +284,72 @@ public struct StoryClusterer: Sendable {
             if a[i].0 == b[j].0 { s += a[i].1 * b[j].1; i += 1; j += 1 } else if a[i].0 < b[j].0 { i += 1 } else { j += 1 }
         }
         return s
+    }
+}
+
+/// The clusters of `averageLinkage`: union-find over voices, and per root its size and sums.
+/// A struct with methods rather than locals captured by nested functions: those are boxed, and
+/// every access to a boxed array paid a dynamic exclusivity check.
+struct LinkageClusters {
+    let adj: Adjacency
+    let floor: StoryClusterer.Floor
+    let k: Int
+    let largeStory: Double
+    let cohesionFactor: Double
+    var parent: [Int32]
+    var size: [Double]
+    var scaleSum: [Double]
+    var internalSum: [Double]
+    /// Per voice: its outside level (`recomputeOutside`); per root: their sum.
+    var outside: [Double] = []
+    var outsideSum: [Double] = []
+
+    init(adjacency: Adjacency, scale: [Double], floor: StoryClusterer.Floor, k: Int, largeStory: Double, cohesionFactor: Double) {
+        let v = scale.count
+        adj = adjacency
+        self.floor = floor
+        self.k = k
+        self.largeStory = largeStory
+        self.cohesionFactor = cohesionFactor
+        parent = [Int32](0..<Int32(v))
+        size = [Double](repeating: 1, count: v)
+        scaleSum = scale
+        internalSum = [Double](repeating: 0, count: v)
+        var initial: [Double] = []
+        initial.reserveCapacity(v)
+        for i in 0..<v { initial.append(recomputeOutside(i, root: Int32(i))) }
+        outside = initial
+        outsideSum = initial
+    }
+
+    mutating func find(_ x: Int32) -> Int32 {
+        var r = x
+        while parent[Int(r)] != r { r = parent[Int(r)] }
+        var y = x
+        while parent[Int(y)] != r { let p = parent[Int(y)]; parent[Int(y)] = r; y = p }
+        return r
+    }
+
+    /// A voice's outside level: its mean similarity to its k nearest voices outside its cluster.
+    mutating func recomputeOutside(_ i: Int, root: Int32) -> Double {
+        var s = 0.0, got = 0
+        for p in adj.start[i]..<adj.start[i + 1] where got < k {
+            if find(adj.neighbour[p]) != root { s += Double(adj.similarity[p]); got += 1 }
+        }
+        return s / Double(k)
+    }
+
+    func level(_ c: Int) -> Double {
+        if size[c] < largeStory { return scaleSum[c] / size[c] }
+        let cohesion = internalSum[c] / (size[c] * (size[c] - 1) / 2)
+        return min(cohesionFactor * cohesion, (cohesion + outsideSum[c] / size[c]) / 2)
+    }
+
+    func score(_ a: Int, _ b: Int, _ sum: Double) -> Double {
+        let pairs = size[a] * size[b]
+        let mean = sum / pairs
+        if mean < floor.at(pairs: pairs) { return -.infinity }
+        return 2 * mean - level(a) - level(b)
     }
 }
 

@@ -617,6 +617,14 @@ func selectLargest(_ a: UnsafeMutablePointer<UInt64>, _ n: Int, _ k: Int) {
     return l
 }
 
+/// Why `Adjacency` leaves an edge out.
+enum DroppedEdge: Int, CaseIterable {
+    /// Two headlines of one template (`HeadlineTemplates.sameTemplate`).
+    case sameTemplate
+    /// Both voices write names and share none (`VoiceNames.mayLink`).
+    case noSharedName
+}
+
 /// The undirected neighbour graph: an edge wherever either voice keeps the other among its
 /// `neighbours`; each voice's incident edges, strongest first (ties by smaller neighbour).
 struct Adjacency {
@@ -625,10 +633,11 @@ struct Adjacency {
     var similarity: [Float]
     var edgeCount: Int
 
-    /// `drop(a, b)` (a < b) removes an edge (two headlines of one template); `dropped` counts them.
-    var dropped = 0
+    /// `drop(a, b)` (a < b) removes an edge when it gives a reason; `dropped[reason.rawValue]`
+    /// counts them. It is called from several threads at once, so it must only read.
+    var dropped = [Int](repeating: 0, count: DroppedEdge.allCases.count)
 
-    init(graph: NeighbourGraph, voices v: Int, neighbours: Int, drop: (Int, Int) -> Bool = { _, _ in false }) {
+    init(graph: NeighbourGraph, voices v: Int, neighbours: Int, drop: (Int, Int) -> DroppedEdge? = { _, _ in nil }) {
         // Directed edges bucketed by their lower end (counting sort), then deduplicated: when both
         // ends keep each other, the similarity computed from the lower end is used.
         var lowerCount = [Int](repeating: 0, count: v + 1)
@@ -653,22 +662,18 @@ struct Adjacency {
                 fill[a] += 1
             }
         }
+        // The kept edges by lower end, in parallel over chunks of lower ends (the drop tests
+        // compare headlines and names, the bulk of the work), merged in chunk order.
+        let parts = Parallel.mapChunks(v, chunks: max(1, min(v, Parallel.threads * 8))) { range -> (edges: [Edge], dropped: [Int]) in
+            Adjacency.keptEdges(lowerEnds: range, lowerCount: lowerCount, upper: upper, fromLower: fromLower, sim: sim, drop: drop)
+        }
         var degree = [Int](repeating: 0, count: v + 1)
-        var edges: [(Int32, Int32, Float)] = []
-        edges.reserveCapacity(total)
-        var bucket: [(Int32, Bool, Float)] = []
-        for a in 0..<v {
-            bucket.removeAll(keepingCapacity: true)
-            for q in lowerCount[a]..<lowerCount[a + 1] { bucket.append((upper[q], fromLower[q], sim[q])) }
-            bucket.sort { $0.0 != $1.0 ? $0.0 < $1.0 : ($0.1 && !$1.1) }
-            var last: Int32 = -1
-            for (b, _, s) in bucket where b != last {
-                last = b
-                if drop(a, Int(b)) { dropped += 1; continue }
-                edges.append((Int32(a), b, s))
-                degree[a + 1] += 1
-                degree[Int(b) + 1] += 1
-            }
+        var edges: [Edge] = []
+        edges.reserveCapacity(parts.reduce(0) { $0 + $1.edges.count })
+        for part in parts {
+            for e in part.edges { degree[Int(e.a) + 1] += 1; degree[Int(e.b) + 1] += 1 }
+            edges.append(contentsOf: part.edges)
+            for r in dropped.indices { dropped[r] += part.dropped[r] }
         }
         edgeCount = edges.count
         for i in 0..<v { degree[i + 1] += degree[i] }
@@ -676,16 +681,56 @@ struct Adjacency {
         var at = degree
         neighbour = [Int32](repeating: 0, count: 2 * edges.count)
         similarity = [Float](repeating: 0, count: 2 * edges.count)
-        for (a, b, s) in edges {
-            neighbour[at[Int(a)]] = b; similarity[at[Int(a)]] = s; at[Int(a)] += 1
-            neighbour[at[Int(b)]] = a; similarity[at[Int(b)]] = s; at[Int(b)] += 1
+        for e in edges {
+            neighbour[at[Int(e.a)]] = e.b; similarity[at[Int(e.a)]] = e.similarity; at[Int(e.a)] += 1
+            neighbour[at[Int(e.b)]] = e.a; similarity[at[Int(e.b)]] = e.similarity; at[Int(e.b)] += 1
         }
-        var row: [(Int32, Float)] = []
-        for i in 0..<v {
-            row.removeAll(keepingCapacity: true)
-            for p in start[i]..<start[i + 1] { row.append((neighbour[p], similarity[p])) }
-            row.sort { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }
-            for (q, (j, s)) in row.enumerated() { neighbour[start[i] + q] = j; similarity[start[i] + q] = s }
+        Adjacency.sortRows(start: start, neighbour: &neighbour, similarity: &similarity)
+    }
+
+    struct Edge {
+        var a: Int32
+        var b: Int32
+        var similarity: Float
+    }
+
+    /// The edges of lower ends `lowerEnds`, deduplicated (the lower end's own similarity first)
+    /// and without those that `drop` removes, with the count of each reason.
+    private static func keptEdges(lowerEnds: Range<Int>, lowerCount: [Int], upper: [Int32], fromLower: [Bool], sim: [Float],
+                                  drop: (Int, Int) -> DroppedEdge?) -> (edges: [Edge], dropped: [Int]) {
+        var edges: [Edge] = []
+        var dropped = [Int](repeating: 0, count: DroppedEdge.allCases.count)
+        var bucket: [(Int32, Bool, Float)] = []
+        for a in lowerEnds {
+            bucket.removeAll(keepingCapacity: true)
+            for q in lowerCount[a]..<lowerCount[a + 1] { bucket.append((upper[q], fromLower[q], sim[q])) }
+            bucket.sort { $0.0 != $1.0 ? $0.0 < $1.0 : ($0.1 && !$1.1) }
+            var last: Int32 = -1
+            for (b, _, s) in bucket where b != last {
+                last = b
+                if let reason = drop(a, Int(b)) { dropped[reason.rawValue] += 1; continue }
+                edges.append(Edge(a: Int32(a), b: b, similarity: s))
+            }
+        }
+        return (edges, dropped)
+    }
+
+    /// Orders each voice's edges strongest first (ties by smaller neighbour), in parallel over voices.
+    private static func sortRows(start: [Int], neighbour: inout [Int32], similarity: inout [Float]) {
+        let v = start.count - 1
+        neighbour.withUnsafeMutableBufferPointer { nb in
+            similarity.withUnsafeMutableBufferPointer { sb in
+                let neighbour = SharedMutableBuffer(nb), similarity = SharedMutableBuffer(sb)
+                Parallel.forEachChunk(v, minimumChunk: 1024) { range in
+                    var row: [(Int32, Float)] = []
+                    for i in range {
+                        row.removeAll(keepingCapacity: true)
+                        for p in start[i]..<start[i + 1] { row.append((neighbour[p], similarity[p])) }
+                        row.sort { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }
+                        for (q, (j, s)) in row.enumerated() { neighbour[start[i] + q] = j; similarity[start[i] + q] = s }
+                    }
+                }
+            }
         }
     }
 }

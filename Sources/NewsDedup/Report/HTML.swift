@@ -4,6 +4,10 @@ import Foundation
 enum HTML {
     /// Escapes text for an HTML text node or a quoted attribute value.
     static func escape(_ s: some StringProtocol) -> String {
+        // Most words and titles have nothing to escape: copied as they are.
+        if !s.utf8.contains(where: { b in b < 0x20 ? b != 0x0A && b != 0x09 : b == 0x26 || b == 0x3C || b == 0x3E || b == 0x22 || b == 0x27 }) {
+            return String(s)
+        }
         var out = ""
         out.reserveCapacity(s.utf8.count)
         for ch in s.unicodeScalars {

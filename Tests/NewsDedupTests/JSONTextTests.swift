@@ -250,6 +250,53 @@ final class JSONTextTests: XCTestCase {
         XCTAssertEqual(HTML.trimmingWhitespace("\u{A0}x<mark>y</mark> "), "\u{A0}x<mark>y</mark>".trimmingCharacters(in: .whitespaces))
     }
 
+    /// The report's key ids as they were numbered before (a `[String: Int32]` of `WordDiff.key`).
+    private static func referenceIDs(_ texts: [[Substring]]) -> [[Int32]] {
+        var numbers: [String: Int32] = [:]
+        return texts.map { words in
+            words.map { w in
+                let k = WordDiff.key(w)
+                if k.isEmpty { return -1 }
+                if let n = numbers[k] { return n }
+                numbers[k] = Int32(numbers.count)
+                return Int32(numbers.count - 1)
+            }
+        }
+    }
+
+    func testReportWordKeyIDsMatchADictionaryOfKeys() {
+        // Several texts through one table (as for a group's canonical and copies), enough
+        // distinct keys to grow the table several times, long and non-ASCII words.
+        for seed in 0..<40 as Range<UInt64> {
+            var texts = (0..<4).map { WordDiff.words(Self.randomText(seed * 10 + $0, pieces: 200)) }
+            texts.append((0..<3000).map { Substring("w\($0 % (seed % 2 == 0 ? 3000 : 700))'s") })
+            texts.append(["", "'s", "--", String(repeating: "Ab", count: 100) + "!", "x\(seed)", "X\(seed).", "ÉTÉ", "été"].map { Substring($0) })
+            var keys = WordKeys()
+            XCTAssertEqual(texts.map { keys.ids($0) }, Self.referenceIDs(texts), "seed \(seed)")
+        }
+    }
+
+    func testTrigramSetMatchesASet() {
+        var state: UInt64 = 12345
+        func next(_ n: UInt64) -> Int32 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int32((state >> 33) % n)
+        }
+        for size in [0, 1, 2, 3, 7, 100, 5000] {
+            let ids = (0..<size).map { _ in next(10) == 0 ? -1 : next(size < 50 ? 5 : 300) }
+            let set = WordDiff.trigrams(ids)
+            let k = ids.filter { $0 >= 0 }
+            let reference: Set<WordDiff.Trigram> = k.count < 3 ? Set(k.map(WordDiff.Trigram.single))
+                : Set((0...(k.count - 3)).map { WordDiff.Trigram(a: k[$0], b: k[$0 + 1], c: k[$0 + 2]) })
+            for t in reference { XCTAssertTrue(set.contains(t), "\(size) \(t)") }
+            for _ in 0..<2000 {
+                let t = next(3) == 0 ? WordDiff.Trigram.single(next(300))
+                    : WordDiff.Trigram(a: next(300), b: next(300), c: next(300))
+                XCTAssertEqual(set.contains(t), reference.contains(t), "\(size) \(t)")
+            }
+        }
+    }
+
     func testReportIsTheSameWithHandedOverTexts() throws {
         let s = try demo()
         let pipeline = Pipeline(configuration: Configuration())

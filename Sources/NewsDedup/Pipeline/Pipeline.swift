@@ -116,12 +116,14 @@ public struct Pipeline: Sendable {
         TestHooks.reached("write")
         logged.observer(.stageStarted("write"))
         // Each file is streamed into the results folder (ResultsWriter); the report gets the texts
-        // the duplicates pass read for the groups it shows.
+        // the duplicates pass read for the groups it shows, and is built on another thread while
+        // the files between them are written (their serial parts, joins and kernel writes, leave
+        // a core free).
         var outputs = ["duplicates.json", "clusters.json", "topics.json", "report.html", "manifest.json"]
         if night != nil { outputs.insert("history.json", at: 3) }
         let cross = Dictionary((night?.links.groups ?? []).map { ($0.group, $0) }, uniquingKeysWith: { a, _ in a })
         let nightName = night?.links.night ?? ""
-        var texts: [Int: String] = [:]
+        var report: BackgroundValue<String>?
         var sizes: [String: Int] = [:]
         func timed(_ name: String, _ body: @escaping (ResultsFile) throws -> Void) -> (String, (ResultsFile) throws -> Void) {
             (name, { file in
@@ -134,11 +136,16 @@ public struct Pipeline: Sendable {
         }
         var manifest: RunManifest?
         var files = [
-            timed("duplicates.json") { texts = try ResultsBuilder.writeDuplicates(
-                state, to: $0, keepingTextsOf: ReportBuilder.textsNeeded(state: state, caps: configuration.report),
-                adjust: cross.isEmpty ? nil : { gi, g in
-                    if let c = cross[gi] { NightHistory.annotate(&g, cross: c, night: nightName) }
-                }) },
+            timed("duplicates.json") {
+                let texts = try ResultsBuilder.writeDuplicates(
+                    state, to: $0, keepingTextsOf: ReportBuilder.textsNeeded(state: state, caps: configuration.report),
+                    adjust: cross.isEmpty ? nil : { gi, g in
+                        if let c = cross[gi] { NightHistory.annotate(&g, cross: c, night: nightName) }
+                    })
+                // The page shows the stages computed so far (writing is timed in the manifest only).
+                let pageManifest = makeManifest(inputs: inputs, state: state, stages: stages, started: started, outputs: outputs)
+                report = BackgroundValue { [state] in ReportBuilder.html(state: state, manifest: pageManifest, texts: texts) }
+            },
             timed("clusters.json") { try ResultsBuilder.writeClusters(state, to: $0) },
             timed("topics.json") { try ResultsBuilder.writeTopics(state, to: $0) },
         ]
@@ -150,10 +157,8 @@ public struct Pipeline: Sendable {
         }
         try ResultsWriter(output: output).write(streaming: files + [
             timed("report.html") { file in
-                // The page shows the stages computed so far (writing is timed in the manifest only).
-                let pageManifest = makeManifest(inputs: inputs, state: state, stages: stages, started: started, outputs: outputs)
-                try file.write(ReportBuilder.html(state: state, manifest: pageManifest, texts: texts))
-                texts = [:]
+                try file.write(report!.value())
+                report = nil
             },
         ]) {
             let writeSeconds = Date().timeIntervalSince(t0)

@@ -4,6 +4,10 @@ import Foundation
 enum HTML {
     /// Escapes text for an HTML text node or a quoted attribute value.
     static func escape(_ s: some StringProtocol) -> String {
+        // Most words and titles have nothing to escape: copied as they are.
+        if !s.utf8.contains(where: { b in b < 0x20 ? b != 0x0A && b != 0x09 : b == 0x26 || b == 0x3C || b == 0x3E || b == 0x22 || b == 0x27 }) {
+            return String(s)
+        }
         var out = ""
         out.reserveCapacity(s.utf8.count)
         for ch in s.unicodeScalars {
@@ -74,17 +78,69 @@ enum HTML {
 
 /// Word keys (`WordDiff.key`) numbered in order of first appearance, so that the texts of one
 /// duplicate group compare keys as integers: -1 for an empty key.
+///
+/// The keys are interned by their bytes in a table of its own (no `String` per word, no
+/// `Hasher`): an ASCII word's key is written into a scratch buffer, other words go through
+/// `WordDiff.key`.
 struct WordKeys {
-    private var numbers: [String: Int32] = [:]
+    /// The distinct keys' UTF-8 bytes one after another: key `n` ends at `ends[n]` and starts
+    /// where key `n - 1` ends (0 for the first).
+    private var bytes: [UInt8] = []
+    private var ends: [Int] = []
+    private var hashes: [UInt64] = []
+    /// Open addressing on the hashes: key number + 1 per slot, 0 when empty; at most half full.
+    private var slots = [Int32](repeating: 0, count: 256)
+
+    var count: Int { ends.count }
 
     mutating func ids(_ words: [Substring]) -> [Int32] {
-        words.map { w in
-            let k = WordDiff.key(w)
-            if k.isEmpty { return -1 }
-            if let n = numbers[k] { return n }
-            let n = Int32(numbers.count)
-            numbers[k] = n
-            return n
+        var out: [Int32] = []
+        out.reserveCapacity(words.count)
+        var scratch = [UInt8](repeating: 0, count: 64)
+        for var w in words {
+            let asciiCount = w.withUTF8 { u -> Int? in
+                if u.count > scratch.count { scratch = [UInt8](repeating: 0, count: u.count) }
+                return scratch.withUnsafeMutableBufferPointer { WordDiff.asciiKey(u, into: $0) }
+            }
+            if let n = asciiCount {
+                out.append(scratch.withUnsafeBufferPointer { id(of: UnsafeBufferPointer(rebasing: $0[..<n])) })
+            } else {
+                var key = WordDiff.key(w)
+                out.append(key.withUTF8 { id(of: $0) })
+            }
+        }
+        return out
+    }
+
+    /// The number of the key with these bytes (a new one when unseen), -1 for no bytes.
+    mutating func id(of key: UnsafeBufferPointer<UInt8>) -> Int32 {
+        if key.isEmpty { return -1 }
+        let h = ShingleHash.mix(ShingleHash.fnv1a(key))
+        let mask = slots.count - 1
+        var s = Int(truncatingIfNeeded: h) & mask
+        while slots[s] != 0 {
+            let n = Int(slots[s]) - 1
+            if hashes[n] == h && bytes(of: n).elementsEqual(key) { return Int32(n) }
+            s = (s + 1) & mask
+        }
+        let n = ends.count
+        bytes.append(contentsOf: key)
+        ends.append(bytes.count)
+        hashes.append(h)
+        slots[s] = Int32(n + 1)
+        if 2 * ends.count > slots.count { grow() }
+        return Int32(n)
+    }
+
+    private func bytes(of n: Int) -> ArraySlice<UInt8> { bytes[(n == 0 ? 0 : ends[n - 1])..<ends[n]] }
+
+    private mutating func grow() {
+        slots = [Int32](repeating: 0, count: 2 * slots.count)
+        let mask = slots.count - 1
+        for (n, h) in hashes.enumerated() {
+            var s = Int(truncatingIfNeeded: h) & mask
+            while slots[s] != 0 { s = (s + 1) & mask }
+            slots[s] = Int32(n + 1)
         }
     }
 }
@@ -117,6 +173,14 @@ struct WordDiff {
     /// `key` of an ASCII word (nil when the word has other bytes).
     @inline(__always)
     static func asciiKey(_ u: UnsafeBufferPointer<UInt8>) -> String? {
+        for b in u where b >= 0x80 { return nil }
+        return String(unsafeUninitializedCapacity: u.count) { asciiKey(u, into: $0)! }
+    }
+
+    /// Writes the `key` of an ASCII word into `out` (at least `u.count` bytes) and returns its
+    /// length; nil (nothing written) when the word has other bytes.
+    @inline(__always)
+    static func asciiKey(_ u: UnsafeBufferPointer<UInt8>, into out: UnsafeMutableBufferPointer<UInt8>) -> Int? {
         @inline(__always) func isWord(_ b: UInt8) -> Bool {
             (b >= 0x61 && b <= 0x7A) || (b >= 0x41 && b <= 0x5A) || (b >= 0x30 && b <= 0x39)
         }
@@ -124,15 +188,13 @@ struct WordDiff {
         var end = u.count
         while end > 0 && !isWord(u[end - 1]) { end -= 1 }
         if end >= 2 && u[end - 1] | 0x20 == 0x73 && u[end - 2] == 0x27 { end -= 2 }   // possessive 's
-        return String(unsafeUninitializedCapacity: end) { out in
-            var n = 0
-            for i in 0..<end where isWord(u[i]) {
-                let b = u[i]
-                out[n] = b >= 0x41 && b <= 0x5A ? b + 32 : b
-                n += 1
-            }
-            return n
+        var n = 0
+        for i in 0..<end where isWord(u[i]) {
+            let b = u[i]
+            out[n] = b >= 0x41 && b <= 0x5A ? b + 32 : b
+            n += 1
         }
+        return n
     }
 
     /// The keys of the parts of a headline word split at punctuation: `1-Musk’s` → `1`, `musk`.
@@ -147,19 +209,63 @@ struct WordDiff {
         static func single(_ a: Int32) -> Trigram { Trigram(a: a, b: -2, c: -2) }
     }
 
+    /// A set of trigrams with a table of its own (not `Set`: SipHash per lookup is most of the
+    /// cost for the thousands of trigrams of a group's texts). Sized once for `capacity`
+    /// insertions; ids are >= 0, so `a == -1` marks an empty slot.
+    struct TrigramSet {
+        private var slots: [Trigram]
+        private let shift: UInt64
+
+        init(capacity: Int) {
+            var bits: UInt64 = 3
+            while (1 << bits) < 2 * capacity { bits += 1 }
+            shift = 64 - bits
+            slots = [Trigram](repeating: Trigram(a: -1, b: 0, c: 0), count: 1 << Int(bits))
+        }
+
+        @inline(__always)
+        private func start(_ t: Trigram) -> Int {
+            let x = UInt64(UInt32(bitPattern: t.a)) | UInt64(UInt32(bitPattern: t.b)) << 32
+            let h = (x &* 0x9E37_79B9_7F4A_7C15) ^ (UInt64(UInt32(bitPattern: t.c)) &* 0xC2B2_AE3D_27D4_EB4F)
+            return Int(truncatingIfNeeded: ShingleHash.mix(h) >> shift)
+        }
+
+        mutating func insert(_ t: Trigram) {
+            let mask = slots.count - 1
+            var s = start(t)
+            while slots[s].a != -1 {
+                if slots[s] == t { return }
+                s = (s + 1) & mask
+            }
+            slots[s] = t
+        }
+
+        func contains(_ t: Trigram) -> Bool {
+            let mask = slots.count - 1
+            var s = start(t)
+            while slots[s].a != -1 {
+                if slots[s] == t { return true }
+                s = (s + 1) & mask
+            }
+            return false
+        }
+    }
+
     /// The 3-word sequences of non-empty keys (`ids` from `WordKeys`, -1 for an empty key), as a
     /// set; the keys themselves when fewer than 3.
-    static func trigrams(_ ids: [Int32]) -> Set<Trigram> {
+    static func trigrams(_ ids: [Int32]) -> TrigramSet {
         let k = ids.filter { $0 >= 0 }
-        guard k.count >= 3 else { return Set(k.map(Trigram.single)) }
-        var out = Set<Trigram>()
-        out.reserveCapacity(k.count)
+        var out = TrigramSet(capacity: k.count)
+        guard k.count >= 3 else {
+            for a in k { out.insert(.single(a)) }
+            return out
+        }
         for i in 0...(k.count - 3) { out.insert(Trigram(a: k[i], b: k[i + 1], c: k[i + 2])) }
         return out
     }
 
     /// Which words are added: not in any 3-word sequence of non-empty keys that the canonical has.
-    static func added(ids: [Int32], canonicalTrigrams: Set<Trigram>) -> [Bool] {
+    static func added(ids: [Int32], canonicalTrigrams: TrigramSet) -> [Bool] {
         let positions = ids.indices.filter { ids[$0] >= 0 }
         var added = [Bool](repeating: false, count: ids.count)
         if positions.count < 3 {
@@ -175,12 +281,12 @@ struct WordDiff {
         return added
     }
 
-    static func addedCount(ids: [Int32], canonicalTrigrams: Set<Trigram>) -> Int {
+    static func addedCount(ids: [Int32], canonicalTrigrams: TrigramSet) -> Int {
         added(ids: ids, canonicalTrigrams: canonicalTrigrams).reduce(0) { $0 + ($1 ? 1 : 0) }
     }
 
     /// `copy`'s words with their key ids (from the same `WordKeys` as the canonical's trigrams).
-    init(copy: [Substring], ids: [Int32], canonicalTrigrams: Set<Trigram>) {
+    init(copy: [Substring], ids: [Int32], canonicalTrigrams: TrigramSet) {
         words = copy
         added = WordDiff.added(ids: ids, canonicalTrigrams: canonicalTrigrams)
         addedCount = added.reduce(0) { $0 + ($1 ? 1 : 0) }

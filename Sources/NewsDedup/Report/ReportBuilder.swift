@@ -95,11 +95,19 @@ struct ReportPage {
             out += "<li><a href=\"#\(id)\">\(heading)\(n.isEmpty ? "" : " <span class=\"n\">\(HTML.count(Int(n) ?? 0))</span>")</a></li>"
         }
         out += "</ol></nav>\n</div></header>\n<main class=\"wrap\">\n"
+        // The topic map depends on no other section and is mostly serial (sampling, SVG text):
+        // drawn on another thread while the other sections are written.
+        let mapSection = BackgroundValue { [self] in
+            var page = self
+            page.out = ""
+            page.map()
+            return page.out
+        }
         overview(copies: copies)
         stories()
         duplicates()
         topics()
-        map()
+        out += mapSection.value()
         out += """
             </main>
             <footer class="wrap"><p>Written by newsdedup \(HTML.escape(manifest.toolVersion)) with the results in this folder: \
@@ -193,7 +201,14 @@ struct ReportPage {
         if !notes.isEmpty { note(notes.joined(separator: " ") + " All are in <code>clusters.json</code>.") }
         if multi.isEmpty { out += "<p class=\"muted\">No story has more than one article.</p>\n" }
         out += "<div class=\"list\" data-list>\n"
-        for ci in shown { story(clusters[ci]) }
+        // Stories are rendered in parallel chunks, joined in order (as the duplicate groups).
+        let page = self
+        out += Parallel.mapChunks(shown.count, chunks: ResultsBuilder.chunkCount(shown.count)) { r in
+            var part = page
+            part.out = ""
+            for i in r { part.story(clusters[shown[i]]) }
+            return part.out
+        }.joined()
         out += "</div>\n</section>\n"
     }
 

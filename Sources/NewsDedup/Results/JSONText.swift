@@ -86,7 +86,10 @@ struct JSONText {
     mutating func key(_ k: String) {
         elementStart()
         appendQuoted(k)
-        bytes.append(contentsOf: [0x20, 0x3A, 0x20])   // " : "
+        // " : ", byte by byte (an array literal here costs an allocation per key).
+        bytes.append(0x20)
+        bytes.append(0x3A)
+        bytes.append(0x20)
         afterKey = true
     }
 

@@ -238,8 +238,9 @@ public struct TextAnalyzer: Sendable {
 
     struct CountedChunk {
         var localTerms: [String] = []
-        /// `TokenVocabulary.hash` of each local term, computed in parallel for the serial merge.
-        var localHashes: [UInt64] = []
+        /// `TokenVocabulary.hash` of each local term (its low 32 bits: every chunk keeps these
+        /// until the merge, 4 bytes a term), computed in parallel for the serial merge.
+        var localHashes: [UInt32] = []
         var termEnd: [Int] = []
         var termIDs: [Int32] = []
         var termCounts: [Float] = []
@@ -377,7 +378,7 @@ private struct TermCounter {
             termCount += 1
             termOf[Int(v)] = t
             out.localTerms.append(vocabulary.string(v))
-            out.localHashes.append(vocabulary.hash(v))
+            out.localHashes.append(UInt32(truncatingIfNeeded: vocabulary.hash(v)))
             counts[Int(t)] = 0
         }
         if counts[Int(t)] == 0 { touched[touchedCount] = t; touchedCount += 1 }
@@ -402,12 +403,12 @@ private struct TermCounter {
 /// every term again as a `[String: Int32]` would.
 struct TermTable {
     private(set) var terms: [String] = []
-    private var hashes: [UInt64] = []
+    private var hashes: [UInt32] = []
     /// Global id + 1 per slot; 0: empty.
     private var slots = [Int32](repeating: 0, count: 1 << 12)
 
     /// The id of `term` (whose `TokenVocabulary.hash` is `hash`), added if new.
-    mutating func id(of term: String, hash: UInt64) -> Int32 {
+    mutating func id(of term: String, hash: UInt32) -> Int32 {
         let mask = slots.count - 1
         var s = Int(truncatingIfNeeded: hash) & mask
         while slots[s] != 0 {

@@ -79,19 +79,12 @@ enum HTML {
 /// Word keys (`WordDiff.key`) numbered in order of first appearance, so that the texts of one
 /// duplicate group compare keys as integers: -1 for an empty key.
 ///
-/// The keys are interned by their bytes in a table of its own (no `String` per word, no
-/// `Hasher`): an ASCII word's key is written into a scratch buffer, other words go through
+/// The keys are interned by their bytes (`ByteInterner`: no `String` per word, no `Hasher`): an ASCII word's key is written into a scratch buffer, other words go through
 /// `WordDiff.key`.
 struct WordKeys {
-    /// The distinct keys' UTF-8 bytes one after another: key `n` ends at `ends[n]` and starts
-    /// where key `n - 1` ends (0 for the first).
-    private var bytes: [UInt8] = []
-    private var ends: [Int] = []
-    private var hashes: [UInt64] = []
-    /// Open addressing on the hashes: key number + 1 per slot, 0 when empty; at most half full.
-    private var slots = [Int32](repeating: 0, count: 256)
+    private var table = ByteInterner()
 
-    var count: Int { ends.count }
+    var count: Int { table.count }
 
     mutating func ids(_ words: [Substring]) -> [Int32] {
         var out: [Int32] = []
@@ -115,33 +108,7 @@ struct WordKeys {
     /// The number of the key with these bytes (a new one when unseen), -1 for no bytes.
     mutating func id(of key: UnsafeBufferPointer<UInt8>) -> Int32 {
         if key.isEmpty { return -1 }
-        let h = ShingleHash.mix(ShingleHash.fnv1a(key))
-        let mask = slots.count - 1
-        var s = Int(truncatingIfNeeded: h) & mask
-        while slots[s] != 0 {
-            let n = Int(slots[s]) - 1
-            if hashes[n] == h && bytes(of: n).elementsEqual(key) { return Int32(n) }
-            s = (s + 1) & mask
-        }
-        let n = ends.count
-        bytes.append(contentsOf: key)
-        ends.append(bytes.count)
-        hashes.append(h)
-        slots[s] = Int32(n + 1)
-        if 2 * ends.count > slots.count { grow() }
-        return Int32(n)
-    }
-
-    private func bytes(of n: Int) -> ArraySlice<UInt8> { bytes[(n == 0 ? 0 : ends[n - 1])..<ends[n]] }
-
-    private mutating func grow() {
-        slots = [Int32](repeating: 0, count: 2 * slots.count)
-        let mask = slots.count - 1
-        for (n, h) in hashes.enumerated() {
-            var s = Int(truncatingIfNeeded: h) & mask
-            while slots[s] != 0 { s = (s + 1) & mask }
-            slots[s] = Int32(n + 1)
-        }
+        return table.id(of: key, hash: ShingleHash.mix(ShingleHash.fnv1a(key)))
     }
 }
 

@@ -173,7 +173,10 @@ public struct TextAnalyzer: Sendable {
         }
         // Merge chunk-local vocabularies into one, in chunk order (first-seen order over the
         // corpus, whatever the chunking): a serial pass over each chunk's distinct terms only.
-        var global = TermTable()
+        // Found by the hashes the chunks computed in parallel: the serial part probes a table and
+        // compares bytes only when the hashes match (a `[String: Int32]` hashed every chunk's
+        // every term again here).
+        var global = ByteInterner()
         var maps: [[Int32]] = []
         maps.reserveCapacity(counted.count)
         var entryBase = [0], articleBase = [0]
@@ -181,7 +184,8 @@ public struct TextAnalyzer: Sendable {
         for c in counted.indices {
             var map = [Int32](repeating: 0, count: counted[c].localTerms.count)
             for i in map.indices {
-                map[i] = global.id(of: counted[c].localTerms[i], hash: counted[c].localHashes[i])
+                var term = counted[c].localTerms[i]
+                map[i] = term.withUTF8 { global.id(of: $0, hash: UInt64(counted[c].localHashes[i])) }
             }
             cases.add(counted[c].cases, map: map)
             counted[c].localTerms = []
@@ -191,8 +195,8 @@ public struct TextAnalyzer: Sendable {
             entryBase.append(entryBase[c] + counted[c].termIDs.count)
             articleBase.append(articleBase[c] + counted[c].termEnd.count)
         }
-        let terms = global.terms
-        global = TermTable()
+        let terms = (0..<global.count).map(global.string)
+        global = ByteInterner()
         out.names = Self.names(counted, maps: maps, cases: cases, terms: terms)
         // Each article's entries, renumbered and sorted by global id, written in parallel over
         // chunks into place; each chunk is freed once written (no second full copy). The output
@@ -397,45 +401,6 @@ private struct TermCounter {
     }
 }
 
-/// The night's terms in first-seen order, found by the hash each chunk computed for them (in
-/// parallel): the serial merge of the chunks' vocabularies probes an open-addressing table of
-/// global ids and compares strings only when the hashes match, instead of hashing every chunk's
-/// every term again as a `[String: Int32]` would.
-struct TermTable {
-    private(set) var terms: [String] = []
-    private var hashes: [UInt32] = []
-    /// Global id + 1 per slot; 0: empty.
-    private var slots = [Int32](repeating: 0, count: 1 << 12)
-
-    /// The id of `term` (whose `TokenVocabulary.hash` is `hash`), added if new.
-    mutating func id(of term: String, hash: UInt32) -> Int32 {
-        let mask = slots.count - 1
-        var s = Int(truncatingIfNeeded: hash) & mask
-        while slots[s] != 0 {
-            let g = Int(slots[s] - 1)
-            if hashes[g] == hash && terms[g] == term { return Int32(g) }
-            s = (s + 1) & mask
-        }
-        let g = Int32(terms.count)
-        terms.append(term)
-        hashes.append(hash)
-        slots[s] = g + 1
-        if 2 * terms.count > slots.count { grow() }
-        return g
-    }
-
-    private mutating func grow() {
-        var bigger = [Int32](repeating: 0, count: 2 * slots.count)
-        let mask = bigger.count - 1
-        for g in terms.indices {
-            var s = Int(truncatingIfNeeded: hashes[g]) & mask
-            while bigger[s] != 0 { s = (s + 1) & mask }
-            bigger[s] = Int32(g) + 1
-        }
-        slots = bigger
-    }
-}
-
 /// Pass 1's result: the final shingle sets and, per chunk of articles, the token streams that
 /// pass 2 counts.
 public struct TokenizedCorpus: Sendable {
@@ -486,7 +451,7 @@ struct TokenVocabulary: Sendable {
     }
 
     /// The table hash of token `id` (`Key.hash` of its bytes): the same for the same bytes in
-    /// any chunk, so the chunks' terms can be merged by hash (`TermTable`).
+    /// any chunk, so the chunks' terms can be merged by hash (`ByteInterner`).
     func hash(_ id: UInt32) -> UInt64 {
         let lo = Int(offsets[Int(id)]), hi = Int(offsets[Int(id) + 1])
         return arena.withUnsafeBufferPointer { Key(UnsafeBufferPointer(rebasing: $0[lo..<hi])).hash }

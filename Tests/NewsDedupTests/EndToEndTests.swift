@@ -124,4 +124,32 @@ final class EndToEndTests: XCTestCase {
         XCTAssertEqual(manifest.threads, 1, "the serial run really ran with one thread")
         XCTAssertEqual(manifest.configuration.threads, 1)
     }
+
+    /// Freed memory is kept for reuse only when a run's peak (5 bytes per input byte) stays
+    /// within a quarter of physical memory; the demo run records the policy it used.
+    func testMemoryPolicyFollowsInputSize() throws {
+        let gib: UInt64 = 1 << 30
+        XCTAssertEqual(Pipeline.memoryPolicy(inputBytes: 180 << 20, physicalMemory: 24 * gib), .keepFreed)     // 50k articles
+        XCTAssertEqual(Pipeline.memoryPolicy(inputBytes: 6 * gib / 5, physicalMemory: 24 * gib), .keepFreed)   // the bound
+        XCTAssertEqual(Pipeline.memoryPolicy(inputBytes: 6 * gib / 5 + 1, physicalMemory: 24 * gib), .returnFreed)
+        XCTAssertEqual(Pipeline.memoryPolicy(inputBytes: 3_600 << 20, physicalMemory: 24 * gib), .returnFreed) // 1M articles
+        XCTAssertEqual(Pipeline.memoryPolicy(inputBytes: 0, physicalMemory: 24 * gib), .returnFreed)
+        XCTAssertEqual(Pipeline.memoryPolicy(inputBytes: UInt64.max / 2, physicalMemory: UInt64.max), .returnFreed)
+
+        // Folders are walked; a missing path counts nothing.
+        let base = try TestSupport.temporaryFolder(for: self, "sizes")
+        try FileManager.default.createDirectory(at: base.appendingPathComponent("a/b"), withIntermediateDirectories: true)
+        try Data(count: 100).write(to: base.appendingPathComponent("a/one.txt"))
+        try Data(count: 23).write(to: base.appendingPathComponent("a/b/two.jsonl"))
+        try Data(count: 7).write(to: base.appendingPathComponent("three.txt"))
+        XCTAssertEqual(Pipeline.inputBytes([base.appendingPathComponent("a").path, base.appendingPathComponent("three.txt").path,
+                                            base.appendingPathComponent("missing").path]), 130)
+
+        let out = try runPipeline(label: "memory")
+        let manifest = try decode(RunManifest.self, out, "manifest.json")
+        let expected = Pipeline.memoryPolicy(inputBytes: Pipeline.inputBytes([Self.corpusFolder.path]),
+                                             physicalMemory: ProcessInfo.processInfo.physicalMemory)
+        XCTAssertEqual(manifest.memory, expected)
+        XCTAssertEqual(Pipeline.memory, expected)
+    }
 }

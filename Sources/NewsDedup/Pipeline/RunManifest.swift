@@ -25,6 +25,8 @@ public struct RunManifest: Codable, Sendable {
     public var blasLibraries: [String]
     /// The threads OpenBLAS uses (`BLASLibrary.shareCores`); absent for other BLAS libraries.
     public var blasThreads: Int?
+    /// How freed memory was handled (`Pipeline.memoryPolicy`); absent in manifests written before.
+    public var memory: Pipeline.MemoryPolicy?
     public var stages: [Stage]
     public var totalSeconds: Double
     public var outputs: [String]

@@ -136,6 +136,27 @@ final class TextAnalyzerTests: XCTestCase {
         }
     }
 
+    /// The TF-IDF rows' keys: column in the upper four bytes (distinct within a row), entry
+    /// number in the lower ones; sorting by the upper bytes gives the plain ascending order.
+    func testKeySortByUpperBytesMatchesStandardSort() {
+        var rng = SplitMix64(seed: 8)
+        var scratch: [UInt64] = []
+        for n in [0, 1, 2, 31, 32, 33, 250, 2500, 70_000] {
+            for limit in [UInt64(300), 60_000, 1 << 32] {
+                guard UInt64(n) <= limit else { continue }
+                // n distinct columns below `limit`, shuffled; the entry number is the position.
+                var columns = Set<UInt64>()
+                while columns.count < n { columns.insert(rng.next() % limit) }
+                var keys = columns.sorted().map { $0 << 32 }
+                for i in stride(from: keys.count - 1, to: 0, by: -1) { keys.swapAt(i, Int(rng.next() % UInt64(i + 1))) }
+                for i in keys.indices { keys[i] |= UInt64(i) }
+                let expected = keys.sorted()
+                KeySort.sort(&keys, scratch: &scratch, fromByte: 4)
+                XCTAssertEqual(keys, expected, "n \(n), columns below \(limit)")
+            }
+        }
+    }
+
     /// `ByteInterner` (the merge of the chunks' vocabularies) numbers terms in first-seen order,
     /// like a `[String: Int32]`, through several growths, with non-ASCII terms and a forced
     /// hash collision (equal hashes, different strings stay apart).

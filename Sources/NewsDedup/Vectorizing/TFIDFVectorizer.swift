@@ -72,8 +72,9 @@ public struct TFIDFModel: Sendable {
             var cols: [Int32] = []
             var vals: [Double] = []
             // A row's entries in column order: keys (column << 32 | entry) sorted as plain
-            // integers (a row's columns are distinct), the weights looked up by entry.
-            var keys: [UInt64] = []
+            // integers (a row's columns are distinct, so sorting by the columns alone, the upper
+            // four bytes, gives that order), the weights looked up by entry.
+            var keys: [UInt64] = [], scratch: [UInt64] = []
             var weights: [Double] = []
             for d in range {
                 keys.removeAll(keepingCapacity: true)
@@ -85,7 +86,7 @@ public struct TFIDFModel: Sendable {
                     keys.append(UInt64(UInt32(c)) << 32 | UInt64(weights.count))
                     weights.append((sublinear ? 1 + log(tf) : tf) * idf[Int(c)])
                 }
-                keys.sort()
+                KeySort.sort(&keys, scratch: &scratch, fromByte: 4)
                 var norm = 0.0
                 for k in keys { let v = weights[Int(k & 0xFFFF_FFFF)]; norm += v * v }
                 norm = norm.squareRoot()

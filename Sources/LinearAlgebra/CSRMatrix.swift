@@ -118,12 +118,7 @@ public struct CSRMatrix: Sendable, Equatable {
                             let xp = xs.baseAddress!, vp = vs.baseAddress!, sp = starts.baseAddress!, cp = cols.baseAddress!
                             Parallel.forEachChunk(rows, minimumChunk: 512) { range in
                                 for i in range {
-                                    let yrow = shared.base + i * k
-                                    for p in sp[i]..<sp[i + 1] {
-                                        let v = vp[p]
-                                        let xrow = xp + Int(cp[p]) * k
-                                        for t in 0..<k { yrow[t] += v * xrow[t] }
-                                    }
+                                    CSRMatrix.gatherRow(sp[i], sp[i + 1], k: k, columns: cp, x: xp, into: shared.base + i * k) { vp[$0] }
                                 }
                             }
                         }
@@ -144,12 +139,7 @@ public struct CSRMatrix: Sendable, Equatable {
             withPointers(x) { xp, vp, sp, cp in
                 Parallel.forEachChunk(rows, minimumChunk: 512) { range in
                     for i in range {
-                        let yrow = shared.base + i * k
-                        for p in sp[i]..<sp[i + 1] {
-                            let v = Float(vp[p])
-                            let xrow = xp + Int(cp[p]) * k
-                            for t in 0..<k { yrow[t] += v * xrow[t] }
-                        }
+                        CSRMatrix.gatherRow(sp[i], sp[i + 1], k: k, columns: cp, x: xp, into: shared.base + i * k) { Float(vp[$0]) }
                     }
                 }
             }
@@ -206,6 +196,49 @@ public struct CSRMatrix: Sendable, Equatable {
             for part in range {
                 body(Int32(columns * part / parts), Int32(columns * (part + 1) / parts))
             }
+        }
+    }
+
+    /// One row of a single-precision gather: `y[t] = Σ_p value(p) · x[column(p) · k + t]` for
+    /// t < k, over p in `start..<end` in order, into a zeroed `y`. Each column t is its own sum,
+    /// added in the same order as the plain loop `y[t] += v * x[t]` (same bits), but the sums
+    /// stay in SIMD registers across the row's entries instead of being loaded and stored at
+    /// every entry (the compiler cannot tell `y` from `x`). Columns go in blocks of 8: four per
+    /// pass over the entries; a last partial block is the 8 columns ending at k (its overlap
+    /// with the previous block stores the same values again).
+    @inline(__always)
+    static func gatherRow(_ start: Int, _ end: Int, k: Int, columns: UnsafePointer<Int32>, x: UnsafePointer<Float>,
+                          into y: UnsafeMutablePointer<Float>, value: (Int) -> Float) {
+        if k < 8 {
+            for p in start..<end {
+                let v = value(p)
+                let xrow = x + Int(columns[p]) * k
+                for t in 0..<k { y[t] += v * xrow[t] }
+            }
+            return
+        }
+        let blocks = (k + 7) / 8
+        var first = 0
+        while first < blocks {
+            // Up to four blocks; fewer are padded with the last one (computed twice, same values).
+            let last = min(first + 4, blocks) - 1
+            @inline(__always) func offset(_ b: Int) -> Int { min(min(b, last) * 8, k - 8) }
+            let o0 = offset(first), o1 = offset(first + 1), o2 = offset(first + 2), o3 = offset(first + 3)
+            var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
+            for p in start..<end {
+                let v = SIMD8<Float>(repeating: value(p))
+                let xrow = UnsafeRawPointer(x + Int(columns[p]) * k)
+                a0 += v * xrow.loadUnaligned(fromByteOffset: o0 * 4, as: SIMD8<Float>.self)
+                a1 += v * xrow.loadUnaligned(fromByteOffset: o1 * 4, as: SIMD8<Float>.self)
+                a2 += v * xrow.loadUnaligned(fromByteOffset: o2 * 4, as: SIMD8<Float>.self)
+                a3 += v * xrow.loadUnaligned(fromByteOffset: o3 * 4, as: SIMD8<Float>.self)
+            }
+            let out = UnsafeMutableRawPointer(y)
+            out.storeBytes(of: a0, toByteOffset: o0 * 4, as: SIMD8<Float>.self)
+            out.storeBytes(of: a1, toByteOffset: o1 * 4, as: SIMD8<Float>.self)
+            out.storeBytes(of: a2, toByteOffset: o2 * 4, as: SIMD8<Float>.self)
+            out.storeBytes(of: a3, toByteOffset: o3 * 4, as: SIMD8<Float>.self)
+            first += 4
         }
     }
 

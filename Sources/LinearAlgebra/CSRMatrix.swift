@@ -40,23 +40,53 @@ public struct CSRMatrix: Sendable, Equatable {
     }
 
     /// The transpose, built once (counting sort by column), so that `transpose * X` is a row gather.
+    /// In parallel: each chunk of rows counts its entries per column, then writes them from its
+    /// own offset in each column, so every row of the transpose lists rows in increasing order
+    /// (the same arrays whatever the thread count).
     public var transposed: CSRMatrix {
-        var counts = [Int](repeating: 0, count: columns + 1)
-        for c in columnIndex { counts[Int(c) + 1] += 1 }
-        for j in 0..<columns { counts[j + 1] += counts[j] }
-        var next = counts
-        var idx = [Int32](repeating: 0, count: values.count)
-        var val = [Double](repeating: 0, count: values.count)
-        for i in 0..<rows {
-            for p in rowStart[i]..<rowStart[i + 1] {
-                let c = Int(columnIndex[p])
-                let q = next[c]
-                idx[q] = Int32(i)
-                val[q] = values[p]
-                next[c] += 1
+        let chunks = max(1, min(Parallel.threads, rows))
+        let size = (rows + chunks - 1) / chunks
+        let ranges = (0..<chunks).map { c in min(rows, c * size)..<min(rows, (c + 1) * size) }
+        var next = Parallel.mapChunks(chunks, chunks: chunks) { cs -> [Int] in
+            var counts = [Int](repeating: 0, count: columns)
+            for c in cs where !ranges[c].isEmpty {
+                for p in rowStart[ranges[c].lowerBound]..<rowStart[ranges[c].upperBound] { counts[Int(columnIndex[p])] += 1 }
             }
+            return counts
         }
-        return CSRMatrix(rows: columns, columns: rows, rowStart: counts, columnIndex: idx, values: val)
+        // Row starts of the transpose, and each chunk's first slot in each of them.
+        var start = [Int](repeating: 0, count: columns + 1)
+        for j in 0..<columns {
+            var s = start[j]
+            for c in 0..<chunks { let k = next[c][j]; next[c][j] = s; s += k }
+            start[j + 1] = s
+        }
+        let nnz = values.count
+        var val: [Double] = []
+        let idx = [Int32](unsafeUninitializedCapacity: nnz) { idxBuffer, idxCount in
+            val = [Double](unsafeUninitializedCapacity: nnz) { valBuffer, valCount in
+                let outIdx = SharedMutableBuffer(idxBuffer), outVal = SharedMutableBuffer(valBuffer)
+                let offsets = UncheckedSendable(next)
+                _ = Parallel.mapChunks(chunks, chunks: chunks) { cs -> Int in
+                    for c in cs {
+                        var slot = offsets.value[c]
+                        for i in ranges[c] {
+                            for p in rowStart[i]..<rowStart[i + 1] {
+                                let col = Int(columnIndex[p])
+                                let q = slot[col]
+                                outIdx[q] = Int32(i)
+                                outVal[q] = values[p]
+                                slot[col] = q + 1
+                            }
+                        }
+                    }
+                    return 0
+                }
+                valCount = nnz
+            }
+            idxCount = nnz
+        }
+        return CSRMatrix(rows: columns, columns: rows, rowStart: start, columnIndex: idx, values: val)
     }
 
     /// The rows `indices` (ascending or not), in that order.

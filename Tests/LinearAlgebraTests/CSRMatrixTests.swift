@@ -58,8 +58,18 @@ final class CSRMatrixTests: XCTestCase {
 
     func testTransposedTwiceEqualsOriginal() {
         var rng = SplitMix64(seed: 32)
-        for (m, n, density) in [(1, 1, 1.0), (5, 9, 0.4), (30, 12, 0.2), (12, 30, 0.05), (8, 8, 0.0)] {
+        let saved = Parallel.threads
+        defer { Parallel.threads = saved }
+        for (m, n, density) in [(1, 1, 1.0), (5, 9, 0.4), (30, 12, 0.2), (12, 30, 0.05), (8, 8, 0.0), (700, 50, 0.1), (2, 40, 0.5)] {
             let a = TestSupport.randomSparse(m, n, density: density, rng: &rng)
+            // The parallel build (each chunk of rows from its own offsets) is the same for any
+            // thread count, the serial one included.
+            Parallel.threads = 1
+            let serial = a.transposed
+            for threads in [2, 3, 8] {
+                Parallel.threads = threads
+                XCTAssertEqual(a.transposed, serial, "\(m)x\(n), \(threads) threads")
+            }
             let t = a.transposed
             XCTAssertEqual(t.rows, n)
             XCTAssertEqual(t.columns, m)

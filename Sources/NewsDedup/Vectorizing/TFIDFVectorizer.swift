@@ -24,8 +24,14 @@ public struct TFIDFVectorizer: Sendable {
 
     public func fit(_ corpus: AnalyzedCorpus) throws -> TFIDFModel {
         let n = corpus.documentCount
-        var df = [Int32](repeating: 0, count: corpus.terms.count)
-        for t in corpus.termIDs { df[Int(t)] += 1 }
+        // Document frequencies (an article lists each of its terms once), counted in parallel.
+        let parts = Parallel.mapChunks(corpus.termIDs.count, chunks: max(1, Parallel.threads)) { range -> [Int32] in
+            var df = [Int32](repeating: 0, count: corpus.terms.count)
+            corpus.termIDs.withUnsafeBufferPointer { ids in for p in range { df[Int(ids[p])] += 1 } }
+            return df
+        }
+        var df = parts[0]
+        for part in parts.dropFirst() { for t in df.indices { df[t] += part[t] } }
         let high = configuration.maxDF >= 1.0 ? Double(n) : configuration.maxDF * Double(n)
         var kept: [Int] = []
         for t in 0..<df.count {
@@ -63,55 +69,61 @@ public struct TFIDFModel: Sendable {
     public var documentFrequency: [Int]
     public var documentCount: Int
 
-    /// L2-normalised TF-IDF rows, one per article, in parallel.
+    /// L2-normalised TF-IDF rows, one per article, in parallel: each row's length first, then
+    /// every chunk of rows writes its entries in place (no per-chunk arrays to concatenate).
     public func transform(_ corpus: AnalyzedCorpus) -> TermMatrix {
         let n = corpus.documentCount
         let sublinear = configuration.sublinearTF
-        var parts = Parallel.mapChunks(n, chunks: max(1, min(n, Parallel.threads * 4))) { range -> ([Int], [Int32], [Double]) in
-            var starts: [Int] = []
-            var cols: [Int32] = []
-            var vals: [Double] = []
-            // A row's entries in column order: keys (column << 32 | entry) sorted as plain
-            // integers (a row's columns are distinct, so sorting by the columns alone, the upper
-            // four bytes, gives that order), the weights looked up by entry.
-            var keys: [UInt64] = [], scratch: [UInt64] = []
-            var weights: [Double] = []
-            for d in range {
-                keys.removeAll(keepingCapacity: true)
-                weights.removeAll(keepingCapacity: true)
-                for p in corpus.termStart[d]..<corpus.termStart[d + 1] {
-                    let c = columnOfTerm[Int(corpus.termIDs[p])]
-                    if c < 0 { continue }
-                    let tf = Double(corpus.termCounts[p])
-                    keys.append(UInt64(UInt32(c)) << 32 | UInt64(weights.count))
-                    weights.append((sublinear ? 1 + log(tf) : tf) * idf[Int(c)])
+        var counts = [Int](repeating: 0, count: n + 1)
+        counts.withUnsafeMutableBufferPointer { c in
+            let out = SharedMutableBuffer(c)
+            Parallel.forEachChunk(n, minimumChunk: 1024) { range in
+                for d in range {
+                    var k = 0
+                    for p in corpus.termStart[d]..<corpus.termStart[d + 1] where columnOfTerm[Int(corpus.termIDs[p])] >= 0 { k += 1 }
+                    out[d + 1] = k
                 }
-                KeySort.sort(&keys, scratch: &scratch, fromByte: 4)
-                var norm = 0.0
-                for k in keys { let v = weights[Int(k & 0xFFFF_FFFF)]; norm += v * v }
-                norm = norm.squareRoot()
-                for k in keys {
-                    cols.append(Int32(k >> 32))
-                    vals.append(norm > 0 ? weights[Int(k & 0xFFFF_FFFF)] / norm : 0)
-                }
-                starts.append(cols.count)
             }
-            return (starts, cols, vals)
         }
-        // Concatenate into arrays sized once, freeing each part as it is copied (no doubling).
-        let total = parts.reduce(0) { $0 + $1.1.count }
-        var rowStart = [0]
-        rowStart.reserveCapacity(n + 1)
-        var columnIndex: [Int32] = []
-        columnIndex.reserveCapacity(total)
+        for d in 0..<n { counts[d + 1] += counts[d] }
+        let rowStart = counts
+        let total = rowStart[n]
         var values: [Double] = []
-        values.reserveCapacity(total)
-        for p in parts.indices {
-            let base = columnIndex.count
-            rowStart.append(contentsOf: parts[p].0.map { $0 + base })
-            columnIndex.append(contentsOf: parts[p].1)
-            values.append(contentsOf: parts[p].2)
-            parts[p] = ([], [], [])
+        let columnIndex = [Int32](unsafeUninitializedCapacity: total) { columnBuffer, columnCount in
+            values = [Double](unsafeUninitializedCapacity: total) { valueBuffer, valueCount in
+                let cols = SharedMutableBuffer(columnBuffer), vals = SharedMutableBuffer(valueBuffer)
+                _ = Parallel.mapChunks(n, chunks: max(1, min(n, Parallel.threads * 4))) { range -> Int in
+                    // A row's entries in column order: keys (column << 32 | entry) sorted as plain
+                    // integers (a row's columns are distinct, so sorting by the columns alone, the
+                    // upper four bytes, gives that order), the weights looked up by entry.
+                    var keys: [UInt64] = [], scratch: [UInt64] = []
+                    var weights: [Double] = []
+                    for d in range {
+                        keys.removeAll(keepingCapacity: true)
+                        weights.removeAll(keepingCapacity: true)
+                        for p in corpus.termStart[d]..<corpus.termStart[d + 1] {
+                            let c = columnOfTerm[Int(corpus.termIDs[p])]
+                            if c < 0 { continue }
+                            let tf = Double(corpus.termCounts[p])
+                            keys.append(UInt64(UInt32(c)) << 32 | UInt64(weights.count))
+                            weights.append((sublinear ? 1 + log(tf) : tf) * idf[Int(c)])
+                        }
+                        KeySort.sort(&keys, scratch: &scratch, fromByte: 4)
+                        var norm = 0.0
+                        for k in keys { let v = weights[Int(k & 0xFFFF_FFFF)]; norm += v * v }
+                        norm = norm.squareRoot()
+                        var q = rowStart[d]
+                        for k in keys {
+                            cols[q] = Int32(k >> 32)
+                            vals[q] = norm > 0 ? weights[Int(k & 0xFFFF_FFFF)] / norm : 0
+                            q += 1
+                        }
+                    }
+                    return 0
+                }
+                valueCount = total
+            }
+            columnCount = total
         }
         let matrix = CSRMatrix(rows: n, columns: vocabulary.count, rowStart: rowStart, columnIndex: columnIndex, values: values)
         return TermMatrix(matrix: matrix, vocabulary: vocabulary, idf: idf)

@@ -134,22 +134,39 @@ struct VoiceSpace {
         // Group rows (dense accumulation over the group's members).
         groupRow = [Int32](repeating: -1, count: v)
         firstMember = (0..<v).map { voices.members[voices.start[$0]] }
-        var dense = [Double](repeating: 0, count: columns)
-        var used: [Int32] = []
-        for i in 0..<v where voices.group[i] >= 0 {
-            for q in voices.start[i]..<voices.start[i + 1] {
-                let d = Int(voices.members[q])
-                for p in m.rowStart[d]..<m.rowStart[d + 1] {
-                    let t = Int(m.columnIndex[p])
-                    if dense[t] == 0 { used.append(Int32(t)) }
-                    dense[t] += m.values[p]
+        // In parallel over chunks of group voices, then concatenated in voice order.
+        let groupVoices = (0..<v).filter { voices.group[$0] >= 0 }
+        let groupParts = Parallel.mapChunks(groupVoices.count, chunks: max(1, min(groupVoices.count, Parallel.threads * 4))) {
+            range -> (ends: [Int], columns: [Int32], values: [Double]) in
+            var dense = [Double](repeating: 0, count: columns)
+            var used: [Int32] = []
+            var ends: [Int] = [], cols: [Int32] = [], vals: [Double] = []
+            for i in range.map({ groupVoices[$0] }) {
+                for q in voices.start[i]..<voices.start[i + 1] {
+                    let d = Int(voices.members[q])
+                    for p in m.rowStart[d]..<m.rowStart[d + 1] {
+                        let t = Int(m.columnIndex[p])
+                        if dense[t] == 0 { used.append(Int32(t)) }
+                        dense[t] += m.values[p]
+                    }
                 }
+                used.sort()
+                for t in used { cols.append(t); vals.append(dense[Int(t)]); dense[Int(t)] = 0 }
+                used.removeAll(keepingCapacity: true)
+                ends.append(cols.count)
             }
-            used.sort()
-            for t in used { groupColumn.append(t); groupValue.append(dense[Int(t)]); dense[Int(t)] = 0 }
-            used.removeAll(keepingCapacity: true)
-            groupRow[i] = Int32(groupStart.count - 1)
-            groupStart.append(groupColumn.count)
+            return (ends, cols, vals)
+        }
+        var nextGroupVoice = 0
+        for part in groupParts {
+            let base = groupColumn.count
+            for end in part.ends {
+                groupRow[groupVoices[nextGroupVoice]] = Int32(groupStart.count - 1)
+                groupStart.append(base + end)
+                nextGroupVoice += 1
+            }
+            groupColumn.append(contentsOf: part.columns)
+            groupValue.append(contentsOf: part.values)
         }
         // Norms and strongest terms, in parallel over voices.
         let T = max(1, postingTerms, sketchTerms)
@@ -212,15 +229,22 @@ struct VoiceSpace {
         if let r = reduced, reducedWeight > 0, r.rows == voices.members.count {
             components = r.columns
             var out = [Float](repeating: 0, count: v * r.columns)
-            var acc = [Double](repeating: 0, count: r.columns)
-            for i in 0..<v {
-                for c in 0..<r.columns { acc[c] = 0 }
-                for q in voices.start[i]..<voices.start[i + 1] {
-                    let d = Int(voices.members[q])
-                    for c in 0..<r.columns { acc[c] += r.elements[d + c * r.rows] }
+            // In parallel over voices (each writes its own row); the reads stride over the
+            // column-major vectors, one cache line a component.
+            out.withUnsafeMutableBufferPointer { o in
+                let shared = SharedMutableBuffer(o)
+                Parallel.forEachChunk(v, minimumChunk: 1024) { range in
+                    var acc = [Double](repeating: 0, count: r.columns)
+                    for i in range {
+                        for c in 0..<r.columns { acc[c] = 0 }
+                        for q in voices.start[i]..<voices.start[i + 1] {
+                            let d = Int(voices.members[q])
+                            for c in 0..<r.columns { acc[c] += r.elements[d + c * r.rows] }
+                        }
+                        let norm = acc.reduce(0) { $0 + $1 * $1 }.squareRoot()
+                        if norm > 0 { for c in 0..<r.columns { shared[i * r.columns + c] = Float(acc[c] / norm) } }
+                    }
                 }
-                let norm = acc.reduce(0) { $0 + $1 * $1 }.squareRoot()
-                if norm > 0 { for c in 0..<r.columns { out[i * r.columns + c] = Float(acc[c] / norm) } }
             }
             reducedVoices = out
         } else {

@@ -136,7 +136,7 @@ struct VoiceSpace {
         firstMember = (0..<v).map { voices.members[voices.start[$0]] }
         // In parallel over chunks of group voices, then concatenated in voice order.
         let groupVoices = (0..<v).filter { voices.group[$0] >= 0 }
-        let groupParts = Parallel.mapChunks(groupVoices.count, chunks: max(1, min(groupVoices.count, Parallel.threads * 4))) {
+        var groupParts = Parallel.mapChunks(groupVoices.count, chunks: max(1, min(groupVoices.count, Parallel.threads * 4))) {
             range -> (ends: [Int], columns: [Int32], values: [Double]) in
             var dense = [Double](repeating: 0, count: columns)
             var used: [Int32] = []
@@ -157,16 +157,22 @@ struct VoiceSpace {
             }
             return (ends, cols, vals)
         }
+        // Sized once, each part freed as it is copied (no doubling, no second copy of all rows).
+        let groupEntries = groupParts.reduce(0) { $0 + $1.columns.count }
+        groupColumn.reserveCapacity(groupEntries)
+        groupValue.reserveCapacity(groupEntries)
+        groupStart.reserveCapacity(groupVoices.count + 1)
         var nextGroupVoice = 0
-        for part in groupParts {
+        for p in groupParts.indices {
             let base = groupColumn.count
-            for end in part.ends {
+            for end in groupParts[p].ends {
                 groupRow[groupVoices[nextGroupVoice]] = Int32(groupStart.count - 1)
                 groupStart.append(base + end)
                 nextGroupVoice += 1
             }
-            groupColumn.append(contentsOf: part.columns)
-            groupValue.append(contentsOf: part.values)
+            groupColumn.append(contentsOf: groupParts[p].columns)
+            groupValue.append(contentsOf: groupParts[p].values)
+            groupParts[p] = ([], [], [])
         }
         // Norms and strongest terms, in parallel over voices.
         let T = max(1, postingTerms, sketchTerms)

@@ -98,18 +98,23 @@ public struct CopyDetector: Sendable {
             let canonical = members[0]
             let gi = Int32(groups.count)
             for m in members { groupOf[m] = gi }
-            var evidence: [PairEvidence] = []
-            for m in members {
-                if m == canonical {
-                    let size = kept.shingles(of: m).count
-                    evidence.append(PairEvidence(shared: size, sizeA: size, sizeB: size, cosine: 1))
-                } else {
-                    evidence.append(PairEvidence.measure(canonical, m, kept: kept, terms: terms))
+            groups.append(DuplicateGroup(id: CopyDetector.groupID(canonicalID: articles[canonical].id),
+                                         canonical: canonical, members: members, evidence: []))
+        }
+        // Each member's evidence against its canonical, in parallel over groups.
+        let evidence = Parallel.mapChunks(groups.count, chunks: max(1, min(groups.count, Parallel.threads * 4))) { range in
+            range.map { g -> [PairEvidence] in
+                let canonical = groups[g].canonical
+                return groups[g].members.map { m in
+                    if m == canonical {
+                        let size = kept.shingles(of: m).count
+                        return PairEvidence(shared: size, sizeA: size, sizeB: size, cosine: 1)
+                    }
+                    return PairEvidence.measure(canonical, m, kept: kept, terms: terms)
                 }
             }
-            groups.append(DuplicateGroup(id: CopyDetector.groupID(canonicalID: articles[canonical].id),
-                                         canonical: canonical, members: members, evidence: evidence))
-        }
+        }.flatMap { $0 }
+        for g in groups.indices { groups[g].evidence = evidence[g] }
         // Output order: by canonical order of the canonical article.
         groups.sort { rank[$0.canonical] < rank[$1.canonical] }
         for (gi, g) in groups.enumerated() { for m in g.members { groupOf[m] = Int32(gi) } }

@@ -1,8 +1,9 @@
 /// Sorting of one article's keys, an inner step of tokenizing and of TF-IDF rows: a few
 /// hundred keys per article, a million articles a night.
 enum KeySort {
-    /// Sorts `keys` ascending by their bytes from `fromByte` up (the lower bytes are ignored:
-    /// callers whose keys are distinct in the upper bytes get the plain ascending order): an
+    /// Sorts `keys` ascending by their bytes from `fromByte` up, stably (the lower bytes are
+    /// ignored: keys equal in the upper bytes keep their order; callers whose keys are distinct
+    /// in the upper bytes get the plain ascending order): an
     /// LSD radix sort by bytes (the byte histograms in one pass, a byte on which all keys agree
     /// is skipped), insertion sort below 32 keys. `scratch` is reused between calls. Same result
     /// as `keys.sort()` for such keys, without its comparisons through a closure (measured:
@@ -29,26 +30,26 @@ enum KeySort {
             scratch.withUnsafeMutableBufferPointer { b in
                 // Histograms of the bytes sorted on.
                 let bytes = width - fromByte
-                let c = UnsafeMutablePointer<Int>.allocate(capacity: bytes * 256)
-                defer { c.deallocate() }
-                c.initialize(repeating: 0, count: bytes * 256)
-                for x in a {
-                    for byte in 0..<bytes { c[byte * 256 + Int(truncatingIfNeeded: (x >> K((fromByte + byte) * 8)) & 0xFF)] += 1 }
-                }
-                for byte in 0..<bytes {
-                    let base = byte * 256, shift = K((fromByte + byte) * 8)
-                    let first = (inScratch ? b[0] : a[0])
-                    if c[base + Int(truncatingIfNeeded: (first >> shift) & 0xFF)] == n { continue }   // all agree
-                    var sum = 0
-                    for d in 0..<256 { let k = c[base + d]; c[base + d] = sum; sum += k }
-                    let (src, dst) = inScratch ? (b, a) : (a, b)
-                    for q in 0..<n {
-                        let x = src[q]
-                        let d = base + Int(truncatingIfNeeded: (x >> shift) & 0xFF)
-                        dst[c[d]] = x
-                        c[d] += 1
+                withUnsafeTemporaryAllocation(of: Int.self, capacity: bytes * 256) { c in
+                    c.initialize(repeating: 0)
+                    for x in a {
+                        for byte in 0..<bytes { c[byte * 256 + Int(truncatingIfNeeded: (x >> K((fromByte + byte) * 8)) & 0xFF)] += 1 }
                     }
-                    inScratch.toggle()
+                    for byte in 0..<bytes {
+                        let base = byte * 256, shift = K((fromByte + byte) * 8)
+                        let first = (inScratch ? b[0] : a[0])
+                        if c[base + Int(truncatingIfNeeded: (first >> shift) & 0xFF)] == n { continue }   // all agree
+                        var sum = 0
+                        for d in 0..<256 { let k = c[base + d]; c[base + d] = sum; sum += k }
+                        let (src, dst) = inScratch ? (b, a) : (a, b)
+                        for q in 0..<n {
+                            let x = src[q]
+                            let d = base + Int(truncatingIfNeeded: (x >> shift) & 0xFF)
+                            dst[c[d]] = x
+                            c[d] += 1
+                        }
+                        inScratch.toggle()
+                    }
                 }
             }
         }

@@ -84,6 +84,24 @@ final class TextAnalyzerTests: XCTestCase {
         XCTAssertTrue(vocabulary.isStop[Int(the)])
     }
 
+    /// `StopWordSet` (found by table key and bytes) answers as the `Set<String>` it is built from,
+    /// for every stop word, for words that share a stop word's prefix or extend it, and for
+    /// tokens longer than the table key holds; an empty set holds nothing.
+    func testStopWordSetMatchesSet() {
+        let stop = StopWordSet(StopWords.english)
+        var probes = Array(StopWords.english)
+        for w in StopWords.english {
+            probes += [w + "s", String(w.dropLast()), w + "x" + w, w.uppercased(), "\(w)'s"]
+        }
+        probes += ["", "z", "internationalisation", "themselves", "themselvesx", "caf\u{E9}", "\u{6771}\u{4EAC}"]
+        for word in probes {
+            var w = word
+            let got = w.withUTF8 { stop.contains($0, hash: TokenVocabulary.Key($0).hash) }
+            XCTAssertEqual(got, StopWords.english.contains(word), word)
+            XCTAssertFalse(w.withUTF8 { StopWordSet([]).contains($0, hash: TokenVocabulary.Key($0).hash) }, word)
+        }
+    }
+
     /// The size-3 shingles hashed three windows at a time against one window at a time (and
     /// against `ShingleHash.hash` of the token strings), on segments of every length 0...40 at
     /// every offset, with non-ASCII and apostrophe tokens.

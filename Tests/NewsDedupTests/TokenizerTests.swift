@@ -77,6 +77,10 @@ final class TokenizerTests: XCTestCase {
                       "\u{FB01}", "\u{A0}", "\u{212B}", "`", "&amp;"]
         var state: UInt64 = 42
         let tokenizer = Tokenizer()
+        // `tokenize` into one buffer reused from text to text (pass 1 does so over a chunk), from
+        // a small one that long texts and lengthening lowercase must grow.
+        var reused = TokenBuffer(bytes: 8, tokens: 2)
+        defer { reused.release() }
         for _ in 0..<5000 {
             var text = ""
             state = state &* 6364136223846793005 &+ 1442695040888963407
@@ -89,6 +93,14 @@ final class TokenizerTests: XCTestCase {
             tokenizer.forEachCasedTokenReference(in: text) { want.append(Array($0)); wantCases.append($1.rawValue) }
             XCTAssertEqual(got, want, text.debugDescription)
             XCTAssertEqual(gotCases, wantCases, text.debugDescription)
+            tokenizer.tokenize(text, into: &reused)
+            var lo = 0
+            let fromBuffer = (0..<reused.count).map { t -> [UInt8] in
+                defer { lo = Int(reused.ends[t]) }
+                return Array(UnsafeBufferPointer(start: reused.bytes + lo, count: Int(reused.ends[t]) - lo))
+            }
+            XCTAssertEqual(fromBuffer, want, text.debugDescription)
+            XCTAssertEqual((0..<reused.count).map { reused.flags[$0].rawValue }, wantCases, text.debugDescription)
         }
     }
 

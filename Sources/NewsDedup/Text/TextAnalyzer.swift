@@ -84,50 +84,36 @@ public struct TextAnalyzer: Sendable {
         if n == 0 { return [] }
         let k = max(1, shingleSize)
         let chunkCount = max(1, (n + Self.chunkArticles - 1) / Self.chunkArticles)
-        let stop = stopWords ? StopWords.english : []
+        let stop = StopWordSet(stopWords ? StopWords.english : [])
         return Parallel.mapChunks(n, chunks: chunkCount) { range -> TokenChunk in
-            var chunk = TokenChunk(range: range)
-            // Room for long articles (news runs 400-600 tokens; the synthetic corpus 505), so the
-            // stream is not doubled and copied part-way; it is trimmed to size below anyway.
-            chunk.tokens.reserveCapacity(range.count * 640)
+            var builder = ChunkBuilder(range: range)
+            defer { builder.release() }
             var hashes: [UInt32] = [], scratch: [UInt32] = []
             for index in range {
                 let a = article(index)
                 hashes.removeAll(keepingCapacity: true)
                 // The headline is its own shingle segment: for copies whose body was cut to
                 // almost nothing, the (lightly edited) headline is the remaining evidence.
-                let titleStart = chunk.tokens.count
-                tokenizer.forEachCasedToken(in: TextNormalizer.foldQuotesAndDashes(a.title)) { bytes, c in
-                    let id = chunk.vocabulary.intern(bytes, stopWords: stop)
-                    chunk.tokens.append(c.contains(.capitalised) ? id | TokenChunk.capitalisedBit : id)
-                }
-                let bodyStart = chunk.tokens.count
-                tokenizer.forEachCasedToken(in: a.text) { bytes, c in
-                    let id = chunk.vocabulary.intern(bytes, stopWords: stop)
-                    chunk.tokens.append(c.contains(.capitalised) ? id | TokenChunk.capitalisedBit : id)
-                    chunk.cases.record(id, c)
-                }
-                let end = chunk.tokens.count
-                chunk.tokens.withUnsafeBufferPointer { t in
-                    chunk.vocabulary.shingles(t[titleStart..<bodyStart], size: k, into: &hashes)
-                    if hashes.isEmpty { chunk.vocabulary.partial(t[titleStart..<bodyStart], into: &hashes) }
-                    let titleCount = hashes.count
-                    chunk.vocabulary.shingles(t[bodyStart..<end], size: k, into: &hashes)
-                    if hashes.count == titleCount { chunk.vocabulary.partial(t[bodyStart..<end], into: &hashes) }
-                }
+                let titleStart = builder.tokenCount
+                builder.add(TextNormalizer.foldQuotesAndDashes(a.title), tokenizer: tokenizer, stop: stop, body: false)
+                let bodyStart = builder.tokenCount
+                builder.add(a.text, tokenizer: tokenizer, stop: stop, body: true)
+                let end = builder.tokenCount
+                let t = UnsafeBufferPointer(start: builder.tokens, count: end)
+                builder.chunk.vocabulary.shingles(t[titleStart..<bodyStart], size: k, into: &hashes)
+                if hashes.isEmpty { builder.chunk.vocabulary.partial(t[titleStart..<bodyStart], into: &hashes) }
+                let titleCount = hashes.count
+                builder.chunk.vocabulary.shingles(t[bodyStart..<end], size: k, into: &hashes)
+                if hashes.count == titleCount { builder.chunk.vocabulary.partial(t[bodyStart..<end], into: &hashes) }
                 KeySort.sort(&hashes, scratch: &scratch)
                 var last: UInt32? = nil
-                for h in hashes where h != last { chunk.shingles.append(h); last = h }
-                chunk.shingleEnd.append(chunk.shingles.count)
-                chunk.bodyStart.append(Int32(bodyStart))
-                chunk.tokenEnd.append(Int32(end))
-                chunk.tokenCounts.append(Int32(end - bodyStart))
+                for h in hashes where h != last { builder.chunk.shingles.append(h); last = h }
+                builder.chunk.shingleEnd.append(builder.chunk.shingles.count)
+                builder.chunk.bodyStart.append(Int32(bodyStart))
+                builder.chunk.tokenEnd.append(Int32(end))
+                builder.chunk.tokenCounts.append(Int32(end - bodyStart))
             }
-            chunk.vocabulary.finishInterning()
-            // Trim the growth slack (arrays grow by doubling): copies of exactly the used size.
-            chunk.shingles = chunk.shingles.withUnsafeBufferPointer { Array($0) }
-            chunk.tokens = chunk.tokens.withUnsafeBufferPointer { Array($0) }
-            return chunk
+            return builder.finish()
         }
     }
 
@@ -401,6 +387,108 @@ private struct TermCounter {
     }
 }
 
+/// Pass 1's per-chunk state, a value passed `inout` like `TermCounter`: the token stream is raw
+/// memory (copied to an array of exactly its size at the end, as the array's growth slack was
+/// trimmed before), so appending a token checks no uniqueness or capacity. A text is tokenized
+/// whole into `text` (`Tokenizer.tokenize`, no call per token) before any of its tokens is
+/// looked up: the lookups, many of them cache misses in a table of a chunk's tens of thousands
+/// of distinct tokens, then follow one another with little in between, so the processor
+/// overlaps them.
+private struct ChunkBuilder {
+    var chunk: TokenChunk
+    private(set) var tokens: UnsafeMutablePointer<UInt32>
+    private(set) var tokenCount = 0
+    private var tokenCapacity: Int
+    private var text = TokenBuffer()
+
+    init(range: Range<Int>) {
+        chunk = TokenChunk(range: range)
+        // Room for long articles (news runs 400-600 tokens; the synthetic corpus 505), so the
+        // stream is not doubled and copied part-way.
+        tokenCapacity = max(1024, range.count * 640)
+        tokens = .allocate(capacity: tokenCapacity)
+    }
+
+    /// Appends the tokens of `text` to the stream; body tokens also count in `chunk.cases`.
+    mutating func add(_ string: String, tokenizer: Tokenizer, stop: StopWordSet, body: Bool) {
+        tokenizer.tokenize(string, into: &text)
+        let n = text.count
+        if n == 0 { return }
+        if tokenCount + n > tokenCapacity {
+            let grown = max(2 * tokenCapacity, tokenCount + n)
+            let bigger = UnsafeMutablePointer<UInt32>.allocate(capacity: grown)
+            bigger.moveInitialize(from: tokens, count: tokenCount)
+            tokens.deallocate()
+            tokens = bigger
+            tokenCapacity = grown
+        }
+        let first = tokenCount
+        var maxID: UInt32 = 0
+        var lo = 0
+        for t in 0..<n {
+            let hi = Int(text.ends[t])
+            let bytes = UnsafeBufferPointer(start: text.bytes + lo, count: hi - lo)
+            let id = chunk.vocabulary.intern(bytes, key: TokenVocabulary.Key(bytes), stop: stop)
+            maxID = max(maxID, id)
+            tokens[tokenCount] = text.flags[t].contains(.capitalised) ? id | TokenChunk.capitalisedBit : id
+            tokenCount += 1
+            lo = hi
+        }
+        if body {
+            // How each id is written: the tallies cover ids up to the largest recorded.
+            chunk.cases.cover(Int(maxID) + 1)
+            chunk.cases.lowercase.withUnsafeMutableBufferPointer { lower in
+                chunk.cases.midSentenceCapitalised.withUnsafeMutableBufferPointer { mid in
+                    chunk.cases.phraseInitial.withUnsafeMutableBufferPointer { initial in
+                        for t in 0..<n {
+                            let i = Int(tokens[first + t] & TokenChunk.idMask), c = text.flags[t]
+                            if c.contains(.lowercase) {
+                                if lower[i] < .max { lower[i] += 1 }
+                            } else if c.contains(.capitalised) && !c.contains(.sentenceStart) {
+                                if mid[i] < .max { mid[i] += 1 }
+                                if !c.contains(.afterCapital) && initial[i] < .max { initial[i] += 1 }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The chunk, its stream copied at its exact size; the lookup table freed.
+    mutating func finish() -> TokenChunk {
+        chunk.vocabulary.finishInterning()
+        // Trim the growth slack (arrays grow by doubling): a copy of exactly the used size.
+        chunk.shingles = chunk.shingles.withUnsafeBufferPointer { Array($0) }
+        chunk.tokens = Array(UnsafeBufferPointer(start: tokens, count: tokenCount))
+        return chunk
+    }
+
+    func release() {
+        tokens.deallocate()
+        text.release()
+    }
+}
+
+/// Stop words found by a token's table key and bytes (`TokenVocabulary.Key`), with no `String`
+/// or `Hasher` per new token.
+struct StopWordSet: Sendable {
+    private var table = ByteInterner()
+    let isEmpty: Bool
+
+    init(_ words: Set<String>) {
+        isEmpty = words.isEmpty
+        for word in words.sorted() {
+            var word = word
+            _ = word.withUTF8 { table.id(of: $0, hash: TokenVocabulary.Key($0).hash) }
+        }
+    }
+
+    func contains(_ bytes: UnsafeBufferPointer<UInt8>, hash: UInt64) -> Bool {
+        !isEmpty && table.find(bytes, hash: hash) != nil
+    }
+}
+
 /// Pass 1's result: the final shingle sets and, per chunk of articles, the token streams that
 /// pass 2 counts.
 public struct TokenizedCorpus: Sendable {
@@ -463,7 +551,12 @@ struct TokenVocabulary: Sendable {
     }
 
     mutating func intern(_ bytes: UnsafeBufferPointer<UInt8>, stopWords: Set<String>) -> UInt32 {
-        let key = Key(bytes)
+        intern(bytes, key: Key(bytes), stop: StopWordSet(stopWords))
+    }
+
+    /// The id of the token with these bytes and this key (`Key(bytes)`), a new one when unseen.
+    @inline(__always)
+    mutating func intern(_ bytes: UnsafeBufferPointer<UInt8>, key: Key, stop: StopWordSet) -> UInt32 {
         let n = bytes.count
         let slotCount = table.count / 2
         var s = Int(truncatingIfNeeded: key.hash) & (slotCount - 1)
@@ -486,10 +579,17 @@ struct TokenVocabulary: Sendable {
             }
         }
         if let found { return UInt32(found) }
+        return insert(bytes, key: key, slot: s, stop: stop)
+    }
+
+    /// Adds an unseen token at the free slot `s` its probe ended on.
+    @inline(never)
+    private mutating func insert(_ bytes: UnsafeBufferPointer<UInt8>, key: Key, slot s: Int, stop: StopWordSet) -> UInt32 {
+        let slotCount = table.count / 2
         let id = isStop.count
         arena.append(contentsOf: bytes)
         offsets.append(Int32(arena.count))
-        isStop.append(stopWords.isEmpty ? false : stopWords.contains(String(decoding: bytes, as: UTF8.self)))
+        isStop.append(stop.contains(bytes, hash: key.hash))
         table[2 * s] = key.head
         table[2 * s + 1] = UInt64(key.rest) | UInt64(id + 1) << 32
         if isStop.count * 2 > slotCount { grow() }

@@ -27,17 +27,36 @@ public struct Tokenizer: Sendable {
     /// its first character, whether it opens a sentence, and whether the word before it in the
     /// sentence was capitalised. Dropped tokens (one character) still count as that word.
     public func forEachCasedToken(in text: String, _ body: (UnsafeBufferPointer<UInt8>, TokenCase) -> Void) {
+        var tokens = TokenBuffer()
+        defer { tokens.release() }
+        tokenize(text, into: &tokens)
+        var lo = 0
+        for t in 0..<tokens.count {
+            let hi = Int(tokens.ends[t])
+            body(UnsafeBufferPointer(start: tokens.bytes + lo, count: hi - lo), tokens.flags[t])
+            lo = hi
+        }
+    }
+
+    /// The tokens of `text` (as `forEachCasedToken` gives them) into `out`, which is emptied
+    /// first: their bytes back to back, where each ends and how each was written. No call per
+    /// token; `out` is reused from text to text.
+    func tokenize(_ text: String, into out: inout TokenBuffer) {
         var text = text
         text.withUTF8 { bytes in
             let n = bytes.count
             // Invariant: `count` + input bytes left + 1 <= `capacity`. An ASCII byte is copied as
             // one byte; lowercasing non-ASCII can lengthen a token (U+0130 "İ", 2 bytes, is
-            // "i" + U+0307, 3 bytes): that path grows the buffer to keep the invariant.
-            var capacity = n + 16
-            var token = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
-            defer { token.deallocate() }
-            var count = 0                   // bytes in `token`
-            var scalars = 0                 // code points in `token`
+            // "i" + U+0307, 3 bytes): that path grows the buffer to keep the invariant. Every
+            // token kept took at least two input bytes: at most n / 2 of them.
+            out.reset(bytes: n + 16, tokens: n / 2 + 1)
+            var token = out.bytes
+            var capacity = out.byteCapacity
+            var ends = out.ends, caseFlags = out.flags
+            var tokenCount = 0
+            var start = 0                   // where the current token starts in `token`
+            var count = 0                   // bytes in `token` (the tokens kept, then the current one)
+            var scalars = 0                 // code points in the current token
             var pendingApostrophe = false
             var lastWasWord = false
             var boundary = true             // the next word opens a sentence
@@ -46,15 +65,26 @@ public struct Tokenizer: Sendable {
 
             @inline(__always) func flush() {
                 if scalars > 0 {
-                    var c = count, length = scalars
+                    var c = count - start, length = scalars
                     // A trailing 's is removed.
-                    if c >= 2 && token[c - 2] == 0x27 && token[c - 1] == 0x73 {
+                    if c >= 2 && token[count - 2] == 0x27 && token[count - 1] == 0x73 {
                         c -= 2
                         length -= 2
                     }
-                    if length >= 2 { body(UnsafeBufferPointer(start: token, count: c), flags) }
+                    if length >= 2 {
+                        if tokenCount == out.tokenCapacity {
+                            // Not reached (see the bound above); kept so that a miscount cannot overflow.
+                            out.growTokens(keeping: tokenCount)
+                            ends = out.ends
+                            caseFlags = out.flags
+                        }
+                        start += c
+                        ends[tokenCount] = Int32(start)
+                        caseFlags[tokenCount] = flags
+                        tokenCount += 1
+                    }
                     previousCapitalised = flags.contains(.capitalised)
-                    count = 0
+                    count = start
                     scalars = 0
                 }
             }
@@ -117,12 +147,9 @@ public struct Tokenizer: Sendable {
                             // byte per byte) and for a pending apostrophe.
                             let needed = count + 4 + (n - i) + 1
                             if needed > capacity {
-                                let grown = max(capacity * 2, needed)
-                                let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: grown)
-                                bigger.update(from: token, count: count)
-                                token.deallocate()
-                                token = bigger
-                                capacity = grown
+                                out.growBytes(to: max(capacity * 2, needed), keeping: count)
+                                token = out.bytes
+                                capacity = out.byteCapacity
                             }
                             for u in UTF8.encode(l)! { token[count] = u; count += 1 }
                             scalars += 1
@@ -136,6 +163,7 @@ public struct Tokenizer: Sendable {
                 }
             }
             flush()
+            out.count = tokenCount
         }
     }
 
@@ -178,6 +206,69 @@ public struct Tokenizer: Sendable {
         } else {
             out.append(contentsOf: u.properties.lowercaseMapping.unicodeScalars)
         }
+    }
+}
+
+/// The tokens of one text (`Tokenizer.tokenize`): their bytes back to back in `bytes`, token
+/// `t` ending at `ends[t]` (and starting where token `t - 1` ends, 0 for the first), written as
+/// `flags[t]` tells. Raw memory, kept between texts and grown when a text needs more; the
+/// owner calls `release()`.
+struct TokenBuffer {
+    private(set) var bytes: UnsafeMutablePointer<UInt8>
+    private(set) var ends: UnsafeMutablePointer<Int32>
+    private(set) var flags: UnsafeMutablePointer<TokenCase>
+    private(set) var byteCapacity: Int
+    private(set) var tokenCapacity: Int
+    /// Tokens in the buffer.
+    var count = 0
+
+    init(bytes: Int = 4096, tokens: Int = 1024) {
+        byteCapacity = bytes
+        tokenCapacity = tokens
+        self.bytes = .allocate(capacity: bytes)
+        ends = .allocate(capacity: tokens)
+        flags = .allocate(capacity: tokens)
+    }
+
+    /// Empties the buffer, with room for at least this many bytes and tokens.
+    mutating func reset(bytes b: Int, tokens t: Int) {
+        count = 0
+        if b > byteCapacity { growBytes(to: max(b, 2 * byteCapacity), keeping: 0) }
+        if t > tokenCapacity {
+            tokenCapacity = max(t, 2 * tokenCapacity)
+            ends.deallocate()
+            flags.deallocate()
+            ends = .allocate(capacity: tokenCapacity)
+            flags = .allocate(capacity: tokenCapacity)
+        }
+    }
+
+    /// Twice the room for tokens, the first `keeping` copied over.
+    mutating func growTokens(keeping: Int) {
+        tokenCapacity *= 2
+        let biggerEnds = UnsafeMutablePointer<Int32>.allocate(capacity: tokenCapacity)
+        let biggerFlags = UnsafeMutablePointer<TokenCase>.allocate(capacity: tokenCapacity)
+        biggerEnds.update(from: ends, count: keeping)
+        biggerFlags.update(from: flags, count: keeping)
+        ends.deallocate()
+        flags.deallocate()
+        ends = biggerEnds
+        flags = biggerFlags
+    }
+
+    /// A larger byte buffer, the first `keeping` bytes copied over.
+    mutating func growBytes(to capacity: Int, keeping: Int) {
+        let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+        bigger.update(from: bytes, count: keeping)
+        bytes.deallocate()
+        bytes = bigger
+        byteCapacity = capacity
+    }
+
+    func release() {
+        bytes.deallocate()
+        ends.deallocate()
+        flags.deallocate()
     }
 }
 

@@ -407,6 +407,9 @@ private struct ChunkBuilder {
         // stream is not doubled and copied part-way.
         tokenCapacity = max(1024, range.count * 640)
         tokens = .allocate(capacity: tokenCapacity)
+        // An article has about as many distinct shingles as tokens: the same room, so the
+        // array is not doubled (1, 2, 4 MiB, each one mapped and faulted in) on the way.
+        chunk.shingles.reserveCapacity(range.count * 640)
     }
 
     /// Appends the tokens of `text` to the stream; body tokens also count in `chunk.cases`.

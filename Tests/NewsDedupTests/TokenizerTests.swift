@@ -104,6 +104,27 @@ final class TokenizerTests: XCTestCase {
         }
     }
 
+    /// The 8-byte word-character test and lowercasing against the byte table, for every byte
+    /// value at every position of the word, among neighbours of every kind.
+    func testASCIIWordBytesMatchesTable() {
+        for b in 0..<256 {
+            for position in 0..<8 {
+                for fill: UInt8 in [0x00, 0x2F, 0x30, 0x39, 0x3A, 0x40, 0x41, 0x5A, 0x5B, 0x60, 0x61, 0x7A, 0x7B, 0x7F, 0x80, 0xC3, 0xFF] {
+                    var bytes = [UInt8](repeating: fill, count: 8)
+                    bytes[position] = UInt8(b)
+                    let x = bytes.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }
+                    let (word, lowered) = Tokenizer.asciiWordBytes(x)
+                    for k in 0..<8 {
+                        let expected = Tokenizer.asciiLower[Int(bytes[k])]
+                        XCTAssertEqual((word >> UInt64(8 * k + 7)) & 1 == 1, expected != 0, "byte \(bytes[k]) at \(k)")
+                        XCTAssertEqual((word >> UInt64(8 * k)) & 0x7F, 0)
+                        if expected != 0 { XCTAssertEqual(UInt8(truncatingIfNeeded: lowered >> UInt64(8 * k)), expected) }
+                    }
+                }
+            }
+        }
+    }
+
     func testReadableCases() {
         let table: [(String, [String])] = [
             // Lowercased, possessive 's dropped, single letters dropped.

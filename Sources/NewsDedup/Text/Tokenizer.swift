@@ -110,6 +110,23 @@ public struct Tokenizer: Sendable {
                             token[count] = l
                             count += 1
                             i += 1
+                            // Eight bytes at a time while at least eight are left: all eight are
+                            // stored lowercased (room: the invariant above, with eight input bytes
+                            // left), and `count` moves past the word characters among them.
+                            while i + 8 <= n {
+                                let x = UnsafeRawPointer(bytes.baseAddress! + i).loadUnaligned(as: UInt64.self)
+                                let (word, lowered) = Tokenizer.asciiWordBytes(x)
+                                UnsafeMutableRawPointer(token + count).storeBytes(of: lowered, as: UInt64.self)
+                                if word == Tokenizer.highBits {
+                                    count += 8
+                                    i += 8
+                                    continue
+                                }
+                                let run = (~word & Tokenizer.highBits).trailingZeroBitCount >> 3
+                                count += run
+                                i += run
+                                break
+                            }
                             while i < n {
                                 let m = lower[Int(bytes[i])]
                                 if m == 0 { break }
@@ -165,6 +182,26 @@ public struct Tokenizer: Sendable {
             flush()
             out.count = tokenCount
         }
+    }
+
+    static let highBits: UInt64 = 0x8080_8080_8080_8080
+
+    /// For 8 bytes (a little-endian word): 0x80 in each byte that is an ASCII letter or digit
+    /// (a word character `asciiLower` maps to non-zero), 0 in the others; and the bytes with
+    /// every ASCII uppercase letter lowercased (`asciiLower` on the word characters). Bit tricks
+    /// on the word, no loop and no branch per byte: each byte's 7 low bits plus a constant of at
+    /// most 0x80 stay within the byte, so its 0x80 bit tells the comparison.
+    @inline(__always)
+    static func asciiWordBytes(_ x: UInt64) -> (word: UInt64, lowered: UInt64) {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let y = x & ~highBits
+        @inline(__always) func atLeast(_ v: UInt64, _ c: UInt64) -> UInt64 { (v &+ ones &* (0x80 - c)) & highBits }
+        let digit = atLeast(y, 0x30) & ~atLeast(y, 0x3A)
+        let folded = y | (ones &* 0x20)
+        let letter = atLeast(folded, 0x61) & ~atLeast(folded, 0x7B)
+        let upper = letter & ~((y & (ones &* 0x20)) << 2)
+        let word = (digit | letter) & ~(x & highBits)
+        return (word, x | (upper >> 2))
     }
 
     /// Per ASCII byte: its lowercase form if it is a word character (letter or digit), else 0;

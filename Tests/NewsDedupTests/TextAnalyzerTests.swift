@@ -84,6 +84,34 @@ final class TextAnalyzerTests: XCTestCase {
         XCTAssertTrue(vocabulary.isStop[Int(the)])
     }
 
+    /// Interning a text's tokens with the slot hints read before any of them is interned (as
+    /// pass 1 does) gives the ids interning them one by one gives: through table growths (stale
+    /// hints), with tokens repeated within a text (a hint read before their first insert), long
+    /// tokens compared in the arena, and equal heads of different lengths.
+    func testHintedInternMatchesIntern() {
+        var hinted = TokenVocabulary(), plain = TokenVocabulary()
+        var rng = SplitMix64(seed: 21)
+        let stop = StopWordSet(["the"])
+        let alphabet = Array("abcdefgh".utf8)
+        for _ in 0..<600 {
+            let words: [[UInt8]] = (0..<Int.random(in: 1...80, using: &rng)).map { _ in
+                let length = [1, 2, 8, 11, 12, 19].randomElement(using: &rng)!
+                return (0..<length).map { k in k < 6 ? alphabet[Int.random(in: 0..<3, using: &rng)] : alphabet[Int.random(in: 0..<8, using: &rng)] }
+            }
+            let keys = words.map { w in w.withUnsafeBufferPointer { TokenVocabulary.Key($0) } }
+            var hints = [UInt64](repeating: 0, count: keys.count)
+            let generation = hinted.generation
+            keys.withUnsafeBufferPointer { k in hints.withUnsafeMutableBufferPointer { hinted.firstSlots(k.baseAddress!, count: k.count, into: $0.baseAddress!) } }
+            for (t, w) in words.enumerated() {
+                let a = w.withUnsafeBufferPointer { hinted.intern($0, key: keys[t], stop: stop, hint: hints[t], hintGeneration: generation) }
+                let b = w.withUnsafeBufferPointer { plain.intern($0, key: keys[t], stop: stop) }
+                XCTAssertEqual(a, b, String(decoding: w, as: UTF8.self))
+            }
+        }
+        XCTAssertEqual(hinted.count, plain.count)
+        XCTAssertGreaterThan(hinted.generation, 2, "the table grew while hints were held")
+    }
+
     /// `StopWordSet` (found by table key and bytes) answers as the `Set<String>` it is built from,
     /// for every stop word, for words that share a stop word's prefix or extend it, and for
     /// tokens longer than the table key holds; an empty set holds nothing.

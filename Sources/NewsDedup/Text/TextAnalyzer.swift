@@ -400,6 +400,10 @@ private struct ChunkBuilder {
     private(set) var tokenCount = 0
     private var tokenCapacity: Int
     private var text = TokenBuffer()
+    /// The text's table keys and the hints `TokenVocabulary.firstSlots` reads for them.
+    private var keys: UnsafeMutablePointer<TokenVocabulary.Key>
+    private var hints: UnsafeMutablePointer<UInt64>
+    private var keyCapacity = 1024
 
     init(range: Range<Int>) {
         chunk = TokenChunk(range: range)
@@ -407,6 +411,8 @@ private struct ChunkBuilder {
         // stream is not doubled and copied part-way.
         tokenCapacity = max(1024, range.count * 640)
         tokens = .allocate(capacity: tokenCapacity)
+        keys = .allocate(capacity: keyCapacity)
+        hints = .allocate(capacity: keyCapacity)
         // An article has about as many distinct shingles as tokens: the same room, so the
         // array is not doubled (1, 2, 4 MiB, each one mapped and faulted in) on the way.
         chunk.shingles.reserveCapacity(range.count * 640)
@@ -425,13 +431,28 @@ private struct ChunkBuilder {
             tokens = bigger
             tokenCapacity = grown
         }
-        let first = tokenCount
-        var maxID: UInt32 = 0
+        if n > keyCapacity {
+            keys.deallocate()
+            hints.deallocate()
+            keyCapacity = max(n, 2 * keyCapacity)
+            keys = .allocate(capacity: keyCapacity)
+            hints = .allocate(capacity: keyCapacity)
+        }
         var lo = 0
         for t in 0..<n {
             let hi = Int(text.ends[t])
+            (keys + t).initialize(to: TokenVocabulary.Key(UnsafeBufferPointer(start: text.bytes + lo, count: hi - lo)))
+            lo = hi
+        }
+        let generation = chunk.vocabulary.generation
+        chunk.vocabulary.firstSlots(keys, count: n, into: hints)
+        let first = tokenCount
+        var maxID: UInt32 = 0
+        lo = 0
+        for t in 0..<n {
+            let hi = Int(text.ends[t])
             let bytes = UnsafeBufferPointer(start: text.bytes + lo, count: hi - lo)
-            let id = chunk.vocabulary.intern(bytes, key: TokenVocabulary.Key(bytes), stop: stop)
+            let id = chunk.vocabulary.intern(bytes, key: keys[t], stop: stop, hint: hints[t], hintGeneration: generation)
             maxID = max(maxID, id)
             tokens[tokenCount] = text.flags[t].contains(.capitalised) ? id | TokenChunk.capitalisedBit : id
             tokenCount += 1
@@ -470,6 +491,8 @@ private struct ChunkBuilder {
     func release() {
         tokens.deallocate()
         text.release()
+        keys.deallocate()
+        hints.deallocate()
     }
 }
 
@@ -532,6 +555,8 @@ struct TokenVocabulary: Sendable {
     /// 0: an empty slot). A token of up to 11 bytes, most of them, is found by comparing the slot
     /// alone: one cache line per lookup, not the slot, a tag, the offsets and the arena.
     private var table = [UInt64](repeating: 0, count: 2 << 12)
+    /// Counts the table's growths: a slot read before a growth says nothing after it.
+    private(set) var generation = 0
 
     var count: Int { isStop.count }
 
@@ -555,6 +580,37 @@ struct TokenVocabulary: Sendable {
 
     mutating func intern(_ bytes: UnsafeBufferPointer<UInt8>, stopWords: Set<String>) -> UInt32 {
         intern(bytes, key: Key(bytes), stop: StopWordSet(stopWords))
+    }
+
+    /// For each of `count` keys, the second word (length, id) of the slot its probe starts at,
+    /// 0 when empty: read for a whole text before any of its tokens is interned, so that the
+    /// cache misses overlap (no branch waits on them), and the hints for `intern(_:key:stop:hint:)`.
+    func firstSlots(_ keys: UnsafePointer<Key>, count: Int, into hints: UnsafeMutablePointer<UInt64>) {
+        table.withUnsafeBufferPointer { t in
+            let mask = t.count / 2 - 1
+            for i in 0..<count { hints[i] = t[2 * (Int(truncatingIfNeeded: keys[i].hash) & mask) + 1] }
+        }
+    }
+
+    /// `intern(_:key:stop:)` given `hint`, what `firstSlots` read for this key while the table
+    /// was in `generation`: a filled slot never changes until the table grows, so when the hint
+    /// holds this token's length word, its slot is compared without another probe.
+    @inline(__always)
+    mutating func intern(_ bytes: UnsafeBufferPointer<UInt8>, key: Key, stop: StopWordSet,
+                         hint: UInt64, hintGeneration: Int) -> UInt32 {
+        if hint != 0 && hintGeneration == generation && UInt32(truncatingIfNeeded: hint) == key.rest {
+            let s = Int(truncatingIfNeeded: key.hash) & (table.count / 2 - 1)
+            let id = Int(hint >> 32) - 1
+            if table[2 * s] == key.head {
+                let n = bytes.count
+                if n <= Key.inline { return UInt32(id) }
+                let lo = Int(offsets[id]), hi = Int(offsets[id + 1])
+                if hi - lo == n && arena.withUnsafeBufferPointer({ memcmpEqual($0.baseAddress! + lo, bytes.baseAddress!, n) }) {
+                    return UInt32(id)
+                }
+            }
+        }
+        return intern(bytes, key: key, stop: stop)
     }
 
     /// The id of the token with these bytes and this key (`Key(bytes)`), a new one when unseen.
@@ -614,6 +670,7 @@ struct TokenVocabulary: Sendable {
             }
         }
         table = newTable
+        generation += 1
     }
 
     /// A token's table key: its first 8 bytes, its bytes 8..<11 with its length, and a hash of

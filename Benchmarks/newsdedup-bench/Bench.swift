@@ -9,7 +9,7 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "newsdedup-bench",
         abstract: "Benchmarks for NewsDedup (not part of the unit tests).",
-        subcommands: [Generate.self, Pipeline_.self, SVD.self])
+        subcommands: [Generate.self, Pipeline_.self, SVD.self, Read.self])
 }
 
 /// Times the topic stage's randomized SVD on a corpus's TF-IDF matrix, and exports that exact

@@ -474,6 +474,38 @@ final class ReaderTests: XCTestCase {
         assertIssue(sameFile, file: url, line: 2, action: .skipped, reasonContains: ["longer than 100 bytes"])
     }
 
+    /// The JSONL batches are read into one buffer kept from batch to batch (the partial line
+    /// moved to its front): any batch size gives the same articles, lines, byte ranges, texts and
+    /// issues as the default, with lines that span batches, a long line skipped across batches,
+    /// blank lines, non-ASCII text and no newline at the end.
+    func testAnyBatchSizeReadsTheSameArticles() throws {
+        let dir = try TestSupport.temporaryFolder(for: self)
+        var lines: [String] = []
+        for i in 0..<40 {
+            let words = String(repeating: "caf\u{E9} w\(i) ", count: i % 7 + 1)
+            lines.append(#"{"id": "a\#(i)", "title": "T\#(i)", "text": "\#(words)"}"#)
+            if i % 9 == 4 { lines.append("") }
+            if i == 17 { lines.append(#"{"id": "long", "text": ""# + String(repeating: "x", count: 400) + #""}"#) }
+        }
+        let url = try TestSupport.write(lines.joined(separator: "\n"), to: "feed.jsonl", in: dir)
+        var limits = ReaderConfiguration()
+        limits.maxLineBytes = 300
+        let reference = read([url], configuration: limits)
+        XCTAssertEqual(reference.articles.count, 40)
+        XCTAssertTrue(reference.issues.contains { $0.reason.contains("longer than 300 bytes") && $0.action == .skipped })
+        for batch in [1, 2, 7, 64, 100, 257, 1000, 4096] {
+            var small = limits
+            small.batchBytes = batch
+            let corpus = read([url], configuration: small)
+            XCTAssertEqual(corpus.articles.map(\.id), reference.articles.map(\.id), "batch \(batch)")
+            XCTAssertEqual(corpus.articles.map(\.line), reference.articles.map(\.line), "batch \(batch)")
+            XCTAssertEqual(corpus.articles.map(\.text), reference.articles.map(\.text), "batch \(batch)")
+            XCTAssertEqual(corpus.articles.map(\.byteOffset), reference.articles.map(\.byteOffset), "batch \(batch)")
+            XCTAssertEqual(corpus.articles.map(\.byteLength), reference.articles.map(\.byteLength), "batch \(batch)")
+            XCTAssertEqual(corpus.issues.map(\.reason), reference.issues.map(\.reason), "batch \(batch)")
+        }
+    }
+
     // MARK: - Bad inputs: paths
 
     func testMissingPath() throws {

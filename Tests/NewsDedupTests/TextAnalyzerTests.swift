@@ -84,6 +84,52 @@ final class TextAnalyzerTests: XCTestCase {
         XCTAssertTrue(vocabulary.isStop[Int(the)])
     }
 
+    /// Interning a text's tokens with the slot hints read before any of them is interned (as
+    /// pass 1 does) gives the ids interning them one by one gives: through table growths (stale
+    /// hints), with tokens repeated within a text (a hint read before their first insert), long
+    /// tokens compared in the arena, and equal heads of different lengths.
+    func testHintedInternMatchesIntern() {
+        var hinted = TokenVocabulary(), plain = TokenVocabulary()
+        var rng = SplitMix64(seed: 21)
+        let stop = StopWordSet(["the"])
+        let alphabet = Array("abcdefgh".utf8)
+        for _ in 0..<600 {
+            let words: [[UInt8]] = (0..<Int.random(in: 1...80, using: &rng)).map { _ in
+                let length = [1, 2, 8, 11, 12, 19].randomElement(using: &rng)!
+                return (0..<length).map { k in k < 6 ? alphabet[Int.random(in: 0..<3, using: &rng)] : alphabet[Int.random(in: 0..<8, using: &rng)] }
+            }
+            let keys = words.map { w in w.withUnsafeBufferPointer { TokenVocabulary.Key($0) } }
+            var hints = [UInt64](repeating: 0, count: keys.count)
+            let generation = hinted.generation
+            keys.withUnsafeBufferPointer { k in hints.withUnsafeMutableBufferPointer { hinted.firstSlots(k.baseAddress!, count: k.count, into: $0.baseAddress!) } }
+            for (t, w) in words.enumerated() {
+                let a = w.withUnsafeBufferPointer { hinted.intern($0, key: keys[t], stop: stop, hint: hints[t], hintGeneration: generation) }
+                let b = w.withUnsafeBufferPointer { plain.intern($0, key: keys[t], stop: stop) }
+                XCTAssertEqual(a, b, String(decoding: w, as: UTF8.self))
+            }
+        }
+        XCTAssertEqual(hinted.count, plain.count)
+        XCTAssertGreaterThan(hinted.generation, 2, "the table grew while hints were held")
+    }
+
+    /// `StopWordSet` (found by table key and bytes) answers as the `Set<String>` it is built from,
+    /// for every stop word, for words that share a stop word's prefix or extend it, and for
+    /// tokens longer than the table key holds; an empty set holds nothing.
+    func testStopWordSetMatchesSet() {
+        let stop = StopWordSet(StopWords.english)
+        var probes = Array(StopWords.english)
+        for w in StopWords.english {
+            probes += [w + "s", String(w.dropLast()), w + "x" + w, w.uppercased(), "\(w)'s"]
+        }
+        probes += ["", "z", "internationalisation", "themselves", "themselvesx", "caf\u{E9}", "\u{6771}\u{4EAC}"]
+        for word in probes {
+            var w = word
+            let got = w.withUTF8 { stop.contains($0, hash: TokenVocabulary.Key($0).hash) }
+            XCTAssertEqual(got, StopWords.english.contains(word), word)
+            XCTAssertFalse(w.withUTF8 { StopWordSet([]).contains($0, hash: TokenVocabulary.Key($0).hash) }, word)
+        }
+    }
+
     /// The size-3 shingles hashed three windows at a time against one window at a time (and
     /// against `ShingleHash.hash` of the token strings), on segments of every length 0...40 at
     /// every offset, with non-ASCII and apostrophe tokens.

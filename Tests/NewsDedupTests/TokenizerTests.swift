@@ -77,6 +77,10 @@ final class TokenizerTests: XCTestCase {
                       "\u{FB01}", "\u{A0}", "\u{212B}", "`", "&amp;"]
         var state: UInt64 = 42
         let tokenizer = Tokenizer()
+        // `tokenize` into one buffer reused from text to text (pass 1 does so over a chunk), from
+        // a small one that long texts and lengthening lowercase must grow.
+        var reused = TokenBuffer(bytes: 8, tokens: 2)
+        defer { reused.release() }
         for _ in 0..<5000 {
             var text = ""
             state = state &* 6364136223846793005 &+ 1442695040888963407
@@ -89,6 +93,35 @@ final class TokenizerTests: XCTestCase {
             tokenizer.forEachCasedTokenReference(in: text) { want.append(Array($0)); wantCases.append($1.rawValue) }
             XCTAssertEqual(got, want, text.debugDescription)
             XCTAssertEqual(gotCases, wantCases, text.debugDescription)
+            tokenizer.tokenize(text, into: &reused)
+            var lo = 0
+            let fromBuffer = (0..<reused.count).map { t -> [UInt8] in
+                defer { lo = Int(reused.ends[t]) }
+                return Array(UnsafeBufferPointer(start: reused.bytes + lo, count: Int(reused.ends[t]) - lo))
+            }
+            XCTAssertEqual(fromBuffer, want, text.debugDescription)
+            XCTAssertEqual((0..<reused.count).map { reused.flags[$0].rawValue }, wantCases, text.debugDescription)
+        }
+    }
+
+    /// The 8-byte word-character test and lowercasing against the byte table, for every byte
+    /// value at every position of the word, among neighbours of every kind.
+    func testASCIIWordBytesMatchesTable() {
+        for b in 0..<256 {
+            for position in 0..<8 {
+                for fill: UInt8 in [0x00, 0x2F, 0x30, 0x39, 0x3A, 0x40, 0x41, 0x5A, 0x5B, 0x60, 0x61, 0x7A, 0x7B, 0x7F, 0x80, 0xC3, 0xFF] {
+                    var bytes = [UInt8](repeating: fill, count: 8)
+                    bytes[position] = UInt8(b)
+                    let x = bytes.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }
+                    let (word, lowered) = Tokenizer.asciiWordBytes(x)
+                    for k in 0..<8 {
+                        let expected = Tokenizer.asciiLower[Int(bytes[k])]
+                        XCTAssertEqual((word >> UInt64(8 * k + 7)) & 1 == 1, expected != 0, "byte \(bytes[k]) at \(k)")
+                        XCTAssertEqual((word >> UInt64(8 * k)) & 0x7F, 0)
+                        if expected != 0 { XCTAssertEqual(UInt8(truncatingIfNeeded: lowered >> UInt64(8 * k)), expected) }
+                    }
+                }
+            }
         }
     }
 

@@ -32,6 +32,18 @@ struct ByteInterner {
         return Int32(n)
     }
 
+    /// The number of the key with these bytes and this hash, nil when it is not in the table.
+    func find(_ key: UnsafeBufferPointer<UInt8>, hash h: UInt64) -> Int32? {
+        let mask = slots.count - 1
+        var s = Int(truncatingIfNeeded: h) & mask
+        while slots[s] != 0 {
+            let n = Int(slots[s]) - 1
+            if hashes[n] == h && bytes(of: n).elementsEqual(key) { return Int32(n) }
+            s = (s + 1) & mask
+        }
+        return nil
+    }
+
     /// Key `n` as text.
     func string(_ n: Int) -> String {
         bytes.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[(n == 0 ? 0 : ends[n - 1])..<ends[n]]), as: UTF8.self) }

@@ -84,50 +84,36 @@ public struct TextAnalyzer: Sendable {
         if n == 0 { return [] }
         let k = max(1, shingleSize)
         let chunkCount = max(1, (n + Self.chunkArticles - 1) / Self.chunkArticles)
-        let stop = stopWords ? StopWords.english : []
+        let stop = StopWordSet(stopWords ? StopWords.english : [])
         return Parallel.mapChunks(n, chunks: chunkCount) { range -> TokenChunk in
-            var chunk = TokenChunk(range: range)
-            // Room for long articles (news runs 400-600 tokens; the synthetic corpus 505), so the
-            // stream is not doubled and copied part-way; it is trimmed to size below anyway.
-            chunk.tokens.reserveCapacity(range.count * 640)
+            var builder = ChunkBuilder(range: range)
+            defer { builder.release() }
             var hashes: [UInt32] = [], scratch: [UInt32] = []
             for index in range {
                 let a = article(index)
                 hashes.removeAll(keepingCapacity: true)
                 // The headline is its own shingle segment: for copies whose body was cut to
                 // almost nothing, the (lightly edited) headline is the remaining evidence.
-                let titleStart = chunk.tokens.count
-                tokenizer.forEachCasedToken(in: TextNormalizer.foldQuotesAndDashes(a.title)) { bytes, c in
-                    let id = chunk.vocabulary.intern(bytes, stopWords: stop)
-                    chunk.tokens.append(c.contains(.capitalised) ? id | TokenChunk.capitalisedBit : id)
-                }
-                let bodyStart = chunk.tokens.count
-                tokenizer.forEachCasedToken(in: a.text) { bytes, c in
-                    let id = chunk.vocabulary.intern(bytes, stopWords: stop)
-                    chunk.tokens.append(c.contains(.capitalised) ? id | TokenChunk.capitalisedBit : id)
-                    chunk.cases.record(id, c)
-                }
-                let end = chunk.tokens.count
-                chunk.tokens.withUnsafeBufferPointer { t in
-                    chunk.vocabulary.shingles(t[titleStart..<bodyStart], size: k, into: &hashes)
-                    if hashes.isEmpty { chunk.vocabulary.partial(t[titleStart..<bodyStart], into: &hashes) }
-                    let titleCount = hashes.count
-                    chunk.vocabulary.shingles(t[bodyStart..<end], size: k, into: &hashes)
-                    if hashes.count == titleCount { chunk.vocabulary.partial(t[bodyStart..<end], into: &hashes) }
-                }
+                let titleStart = builder.tokenCount
+                builder.add(TextNormalizer.foldQuotesAndDashes(a.title), tokenizer: tokenizer, stop: stop, body: false)
+                let bodyStart = builder.tokenCount
+                builder.add(a.text, tokenizer: tokenizer, stop: stop, body: true)
+                let end = builder.tokenCount
+                let t = UnsafeBufferPointer(start: builder.tokens, count: end)
+                builder.chunk.vocabulary.shingles(t[titleStart..<bodyStart], size: k, into: &hashes)
+                if hashes.isEmpty { builder.chunk.vocabulary.partial(t[titleStart..<bodyStart], into: &hashes) }
+                let titleCount = hashes.count
+                builder.chunk.vocabulary.shingles(t[bodyStart..<end], size: k, into: &hashes)
+                if hashes.count == titleCount { builder.chunk.vocabulary.partial(t[bodyStart..<end], into: &hashes) }
                 KeySort.sort(&hashes, scratch: &scratch)
                 var last: UInt32? = nil
-                for h in hashes where h != last { chunk.shingles.append(h); last = h }
-                chunk.shingleEnd.append(chunk.shingles.count)
-                chunk.bodyStart.append(Int32(bodyStart))
-                chunk.tokenEnd.append(Int32(end))
-                chunk.tokenCounts.append(Int32(end - bodyStart))
+                for h in hashes where h != last { builder.chunk.shingles.append(h); last = h }
+                builder.chunk.shingleEnd.append(builder.chunk.shingles.count)
+                builder.chunk.bodyStart.append(Int32(bodyStart))
+                builder.chunk.tokenEnd.append(Int32(end))
+                builder.chunk.tokenCounts.append(Int32(end - bodyStart))
             }
-            chunk.vocabulary.finishInterning()
-            // Trim the growth slack (arrays grow by doubling): copies of exactly the used size.
-            chunk.shingles = chunk.shingles.withUnsafeBufferPointer { Array($0) }
-            chunk.tokens = chunk.tokens.withUnsafeBufferPointer { Array($0) }
-            return chunk
+            return builder.finish()
         }
     }
 
@@ -401,6 +387,134 @@ private struct TermCounter {
     }
 }
 
+/// Pass 1's per-chunk state, a value passed `inout` like `TermCounter`: the token stream is raw
+/// memory (copied to an array of exactly its size at the end, as the array's growth slack was
+/// trimmed before), so appending a token checks no uniqueness or capacity. A text is tokenized
+/// whole into `text` (`Tokenizer.tokenize`, no call per token) before any of its tokens is
+/// looked up: the lookups, many of them cache misses in a table of a chunk's tens of thousands
+/// of distinct tokens, then follow one another with little in between, so the processor
+/// overlaps them.
+private struct ChunkBuilder {
+    var chunk: TokenChunk
+    private(set) var tokens: UnsafeMutablePointer<UInt32>
+    private(set) var tokenCount = 0
+    private var tokenCapacity: Int
+    private var text = TokenBuffer()
+    /// The text's table keys and the hints `TokenVocabulary.firstSlots` reads for them.
+    private var keys: UnsafeMutablePointer<TokenVocabulary.Key>
+    private var hints: UnsafeMutablePointer<UInt64>
+    private var keyCapacity = 1024
+
+    init(range: Range<Int>) {
+        chunk = TokenChunk(range: range)
+        // Room for long articles (news runs 400-600 tokens; the synthetic corpus 505), so the
+        // stream is not doubled and copied part-way.
+        tokenCapacity = max(1024, range.count * 640)
+        tokens = .allocate(capacity: tokenCapacity)
+        keys = .allocate(capacity: keyCapacity)
+        hints = .allocate(capacity: keyCapacity)
+        // An article has about as many distinct shingles as tokens: the same room, so the
+        // array is not doubled (1, 2, 4 MiB, each one mapped and faulted in) on the way.
+        chunk.shingles.reserveCapacity(range.count * 640)
+    }
+
+    /// Appends the tokens of `text` to the stream; body tokens also count in `chunk.cases`.
+    mutating func add(_ string: String, tokenizer: Tokenizer, stop: StopWordSet, body: Bool) {
+        tokenizer.tokenize(string, into: &text)
+        let n = text.count
+        if n == 0 { return }
+        if tokenCount + n > tokenCapacity {
+            let grown = max(2 * tokenCapacity, tokenCount + n)
+            let bigger = UnsafeMutablePointer<UInt32>.allocate(capacity: grown)
+            bigger.moveInitialize(from: tokens, count: tokenCount)
+            tokens.deallocate()
+            tokens = bigger
+            tokenCapacity = grown
+        }
+        if n > keyCapacity {
+            keys.deallocate()
+            hints.deallocate()
+            keyCapacity = max(n, 2 * keyCapacity)
+            keys = .allocate(capacity: keyCapacity)
+            hints = .allocate(capacity: keyCapacity)
+        }
+        var lo = 0
+        for t in 0..<n {
+            let hi = Int(text.ends[t])
+            (keys + t).initialize(to: TokenVocabulary.Key(UnsafeBufferPointer(start: text.bytes + lo, count: hi - lo)))
+            lo = hi
+        }
+        let generation = chunk.vocabulary.generation
+        chunk.vocabulary.firstSlots(keys, count: n, into: hints)
+        let first = tokenCount
+        var maxID: UInt32 = 0
+        lo = 0
+        for t in 0..<n {
+            let hi = Int(text.ends[t])
+            let bytes = UnsafeBufferPointer(start: text.bytes + lo, count: hi - lo)
+            let id = chunk.vocabulary.intern(bytes, key: keys[t], stop: stop, hint: hints[t], hintGeneration: generation)
+            maxID = max(maxID, id)
+            tokens[tokenCount] = text.flags[t].contains(.capitalised) ? id | TokenChunk.capitalisedBit : id
+            tokenCount += 1
+            lo = hi
+        }
+        if body {
+            // How each id is written: the tallies cover ids up to the largest recorded.
+            chunk.cases.cover(Int(maxID) + 1)
+            chunk.cases.lowercase.withUnsafeMutableBufferPointer { lower in
+                chunk.cases.midSentenceCapitalised.withUnsafeMutableBufferPointer { mid in
+                    chunk.cases.phraseInitial.withUnsafeMutableBufferPointer { initial in
+                        for t in 0..<n {
+                            let i = Int(tokens[first + t] & TokenChunk.idMask), c = text.flags[t]
+                            if c.contains(.lowercase) {
+                                if lower[i] < .max { lower[i] += 1 }
+                            } else if c.contains(.capitalised) && !c.contains(.sentenceStart) {
+                                if mid[i] < .max { mid[i] += 1 }
+                                if !c.contains(.afterCapital) && initial[i] < .max { initial[i] += 1 }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The chunk, its stream copied at its exact size; the lookup table freed.
+    mutating func finish() -> TokenChunk {
+        chunk.vocabulary.finishInterning()
+        // Trim the growth slack (arrays grow by doubling): a copy of exactly the used size.
+        chunk.shingles = chunk.shingles.withUnsafeBufferPointer { Array($0) }
+        chunk.tokens = Array(UnsafeBufferPointer(start: tokens, count: tokenCount))
+        return chunk
+    }
+
+    func release() {
+        tokens.deallocate()
+        text.release()
+        keys.deallocate()
+        hints.deallocate()
+    }
+}
+
+/// Stop words found by a token's table key and bytes (`TokenVocabulary.Key`), with no `String`
+/// or `Hasher` per new token.
+struct StopWordSet: Sendable {
+    private var table = ByteInterner()
+    let isEmpty: Bool
+
+    init(_ words: Set<String>) {
+        isEmpty = words.isEmpty
+        for word in words.sorted() {
+            var word = word
+            _ = word.withUTF8 { table.id(of: $0, hash: TokenVocabulary.Key($0).hash) }
+        }
+    }
+
+    func contains(_ bytes: UnsafeBufferPointer<UInt8>, hash: UInt64) -> Bool {
+        !isEmpty && table.find(bytes, hash: hash) != nil
+    }
+}
+
 /// Pass 1's result: the final shingle sets and, per chunk of articles, the token streams that
 /// pass 2 counts.
 public struct TokenizedCorpus: Sendable {
@@ -441,6 +555,8 @@ struct TokenVocabulary: Sendable {
     /// 0: an empty slot). A token of up to 11 bytes, most of them, is found by comparing the slot
     /// alone: one cache line per lookup, not the slot, a tag, the offsets and the arena.
     private var table = [UInt64](repeating: 0, count: 2 << 12)
+    /// Counts the table's growths: a slot read before a growth says nothing after it.
+    private(set) var generation = 0
 
     var count: Int { isStop.count }
 
@@ -463,7 +579,43 @@ struct TokenVocabulary: Sendable {
     }
 
     mutating func intern(_ bytes: UnsafeBufferPointer<UInt8>, stopWords: Set<String>) -> UInt32 {
-        let key = Key(bytes)
+        intern(bytes, key: Key(bytes), stop: StopWordSet(stopWords))
+    }
+
+    /// For each of `count` keys, the second word (length, id) of the slot its probe starts at,
+    /// 0 when empty: read for a whole text before any of its tokens is interned, so that the
+    /// cache misses overlap (no branch waits on them), and the hints for `intern(_:key:stop:hint:)`.
+    func firstSlots(_ keys: UnsafePointer<Key>, count: Int, into hints: UnsafeMutablePointer<UInt64>) {
+        table.withUnsafeBufferPointer { t in
+            let mask = t.count / 2 - 1
+            for i in 0..<count { hints[i] = t[2 * (Int(truncatingIfNeeded: keys[i].hash) & mask) + 1] }
+        }
+    }
+
+    /// `intern(_:key:stop:)` given `hint`, what `firstSlots` read for this key while the table
+    /// was in `generation`: a filled slot never changes until the table grows, so when the hint
+    /// holds this token's length word, its slot is compared without another probe.
+    @inline(__always)
+    mutating func intern(_ bytes: UnsafeBufferPointer<UInt8>, key: Key, stop: StopWordSet,
+                         hint: UInt64, hintGeneration: Int) -> UInt32 {
+        if hint != 0 && hintGeneration == generation && UInt32(truncatingIfNeeded: hint) == key.rest {
+            let s = Int(truncatingIfNeeded: key.hash) & (table.count / 2 - 1)
+            let id = Int(hint >> 32) - 1
+            if table[2 * s] == key.head {
+                let n = bytes.count
+                if n <= Key.inline { return UInt32(id) }
+                let lo = Int(offsets[id]), hi = Int(offsets[id + 1])
+                if hi - lo == n && arena.withUnsafeBufferPointer({ memcmpEqual($0.baseAddress! + lo, bytes.baseAddress!, n) }) {
+                    return UInt32(id)
+                }
+            }
+        }
+        return intern(bytes, key: key, stop: stop)
+    }
+
+    /// The id of the token with these bytes and this key (`Key(bytes)`), a new one when unseen.
+    @inline(__always)
+    mutating func intern(_ bytes: UnsafeBufferPointer<UInt8>, key: Key, stop: StopWordSet) -> UInt32 {
         let n = bytes.count
         let slotCount = table.count / 2
         var s = Int(truncatingIfNeeded: key.hash) & (slotCount - 1)
@@ -486,10 +638,17 @@ struct TokenVocabulary: Sendable {
             }
         }
         if let found { return UInt32(found) }
+        return insert(bytes, key: key, slot: s, stop: stop)
+    }
+
+    /// Adds an unseen token at the free slot `s` its probe ended on.
+    @inline(never)
+    private mutating func insert(_ bytes: UnsafeBufferPointer<UInt8>, key: Key, slot s: Int, stop: StopWordSet) -> UInt32 {
+        let slotCount = table.count / 2
         let id = isStop.count
         arena.append(contentsOf: bytes)
         offsets.append(Int32(arena.count))
-        isStop.append(stopWords.isEmpty ? false : stopWords.contains(String(decoding: bytes, as: UTF8.self)))
+        isStop.append(stop.contains(bytes, hash: key.hash))
         table[2 * s] = key.head
         table[2 * s + 1] = UInt64(key.rest) | UInt64(id + 1) << 32
         if isStop.count * 2 > slotCount { grow() }
@@ -511,6 +670,7 @@ struct TokenVocabulary: Sendable {
             }
         }
         table = newTable
+        generation += 1
     }
 
     /// A token's table key: its first 8 bytes, its bytes 8..<11 with its length, and a hash of

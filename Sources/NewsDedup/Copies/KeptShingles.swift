@@ -131,9 +131,9 @@ public struct KeptShingles: Sendable {
     static func count(_ shingles: [UInt32], start: [Int], docSource: [UInt32], limit: [Int], minimum: Int,
                       maxDocuments: Int) -> (common: [UInt32], boilerplate: [UInt32]) {
         let n = start.count - 1
-        // 16 rounds: one round's pairs (8 bytes a key) take what two rounds' pairs of 32 took
-        // with the radix sort's second array; each round reads every article's keys once.
-        let roundBits = 4, rounds = 1 << roundBits
+        // 32 rounds: a worker holds one round's pairs (8 bytes a key, 1/32 of the keys) and its
+        // cursors (8 bytes an article); each round reads every article's keys of that round once.
+        let roundBits = 5, rounds = 1 << roundBits
         let keyShift = 32 - roundBits
         // About 512 pairs a bucket (the keys are hashes: uniform), at most 4096 buckets.
         let perRound = shingles.count / rounds

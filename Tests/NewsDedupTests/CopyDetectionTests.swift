@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import LinearAlgebra
 @testable import NewsDedup
 
 /// Wire-copy detection: the LSH maths, the shingle hash, and small corpora built here, one per
@@ -124,6 +125,58 @@ final class CopyDetectionTests: XCTestCase {
             }
             for k: UInt32 in [0, 1, 2, UInt32.max, UInt32.max - 1] where filter.contains(k) != set.contains(k) { wrong += 1 }
             XCTAssertEqual(wrong, 0, "n = \(n)")
+        }
+    }
+
+    /// Common and boilerplate keys agree with a count over a dictionary: corpora from empty to
+    /// large enough for many buckets a round, keys repeated across articles (some in every
+    /// round, 0 and UInt32.max among them), articles with and without a source, one and two
+    /// workers.
+    func testShingleCountsAgreeWithADictionary() {
+        var state: UInt64 = 5
+        func next() -> UInt64 { state &+= 0x9E37_79B9_7F4A_7C15; return ShingleHash.mix(state) }
+        let savedThreads = Parallel.threads
+        defer { Parallel.threads = savedThreads }
+        for (articles, perArticle) in [(0, 0), (1, 0), (3, 5), (40, 30), (300, 200), (3000, 300)] {
+            // A pool of shared keys: some in many articles, some in few.
+            let pool: [UInt32] = [0, UInt32.max, 1 << 27, (1 << 27) - 1] + (0..<200).map { _ in UInt32(truncatingIfNeeded: next()) }
+            var start = [0], shingles: [UInt32] = [], sources: [String?] = []
+            for d in 0..<articles {
+                var set = Set<UInt32>()
+                for _ in 0..<perArticle {
+                    let r = next()
+                    set.insert(r % 3 == 0 ? pool[Int(r >> 8) % (r % 2 == 0 ? 12 : pool.count)] : UInt32(truncatingIfNeeded: r >> 16))
+                }
+                shingles += set.sorted()
+                start.append(shingles.count)
+                let s = next() % 7
+                sources.append(s == 0 ? nil : "s\(s % UInt64(1 + d % 4))")
+            }
+            var configuration = CopyConfiguration()
+            configuration.maxShingleDocuments = max(2, articles / 5)
+            // The reference.
+            var docs: [UInt32: Int] = [:], perSource: [UInt32: [String: Int]] = [:], sourceSize: [String: Int] = [:]
+            for s in sources.compactMap({ $0 }) { sourceSize[s, default: 0] += 1 }
+            for d in 0..<articles {
+                for h in shingles[start[d]..<start[d + 1]] {
+                    docs[h, default: 0] += 1
+                    if let s = sources[d] { perSource[h, default: [:]][s, default: 0] += 1 }
+                }
+            }
+            let common = docs.filter { $0.value > configuration.maxShingleDocuments }.keys.sorted()
+            let boilerplate = perSource.filter { entry in
+                entry.value.contains { s, c in
+                    c >= max(configuration.boilerplateSourceArticles,
+                             Int((configuration.boilerplateSourceFraction * Double(sourceSize[s]!)).rounded(.up)))
+                }
+            }.keys.sorted()
+            for threads in [1, 2] {
+                Parallel.threads = threads
+                let kept = KeptShingles.select(shingles: shingles, start: start, sources: sources, configuration: configuration)
+                XCTAssertEqual(kept.commonShingles, common, "\(articles) articles, \(threads) threads")
+                XCTAssertEqual(kept.boilerplateShingles, boilerplate, "\(articles) articles, \(threads) threads")
+                if articles >= 300 { XCTAssertFalse(common.isEmpty || boilerplate.isEmpty) }
+            }
         }
     }
 

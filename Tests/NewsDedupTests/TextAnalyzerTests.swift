@@ -203,6 +203,31 @@ final class TextAnalyzerTests: XCTestCase {
         }
     }
 
+    /// `KeySort.sort(fromByte: 4)` is a stable sort by the high 32 bits: duplicate high words keep their
+    /// low words in input order.
+    func testSortByHighWordIsAStableSortByTheHighWord() {
+        var rng = SplitMix64(seed: 8)
+        var scratch: [UInt64] = []
+        for n in [0, 1, 2, 31, 32, 33, 100, 600, 2500] {
+            for pattern in 0..<4 {
+                var values = (0..<n).map { i -> UInt64 in
+                    let r = UInt32(truncatingIfNeeded: rng.next())
+                    let high: UInt32
+                    switch pattern {
+                    case 0: high = r                                  // all bytes vary
+                    case 1: high = r % 50                             // many duplicates, high bytes equal
+                    case 2: high = 0xAB00_0000 | (r & 0x00FF_00FF)    // top byte and one middle byte constant
+                    default: high = r | 0xFFFF_FF00                   // only the low byte varies
+                    }
+                    return UInt64(high) << 32 | UInt64(i)
+                }
+                let expected = values.enumerated().sorted { ($0.element >> 32, $0.offset) < ($1.element >> 32, $1.offset) }.map(\.element)
+                KeySort.sort(&values, scratch: &scratch, fromByte: 4)
+                XCTAssertEqual(values, expected, "n \(n), pattern \(pattern)")
+            }
+        }
+    }
+
     /// `ByteInterner` (the merge of the chunks' vocabularies) numbers terms in first-seen order,
     /// like a `[String: Int32]`, through several growths, with non-ASCII terms and a forced
     /// hash collision (equal hashes, different strings stay apart).

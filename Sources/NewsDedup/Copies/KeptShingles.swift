@@ -1,3 +1,4 @@
+import Foundation
 import LinearAlgebra
 
 /// The shingles that count as evidence of copying, after boilerplate suppression.
@@ -11,8 +12,9 @@ import LinearAlgebra
 ///   template). Articles without a source take no part in this rule.
 ///
 /// Shingles are 32-bit keys (`ShingleHash.key`). Counting is exact over keys: the keys are
-/// split by their top bits into rounds, each round's (key, source) pairs are radix sorted and
-/// scanned, two rounds at a time; no dictionary, memory of one round's pairs per thread.
+/// split by their top bits into rounds, each round's (key, source) pairs are bucketed by the
+/// next bits, each bucket radix sorted and scanned, one round per worker at a time; no
+/// dictionary, memory of one round's pairs per worker.
 public struct KeptShingles: Sendable {
     public var start: [Int]
     public var hashes: [UInt32]
@@ -118,103 +120,297 @@ public struct KeptShingles: Sendable {
     /// Keys in more than `maxDocuments` articles (`common`) and keys in at least
     /// `limit[source]` articles of one source (`boilerplate`), each ascending. Only keys in at
     /// least `minimum` articles can be either (`minimum` <= every limit).
+    ///
+    /// Rounds by the top 5 key bits, each taken by the next free worker in ascending order.
+    /// A worker keeps, per article, where its scan of that article's (ascending) keys stands,
+    /// so a round reads each article's keys of that round from there, with no search. A round's
+    /// pairs are written straight into buckets by their next `bucketBits` bits (sizes counted
+    /// for every round in one pass first), then each bucket, small enough for the cache, is
+    /// radix sorted on its own and scanned (`countRound`): one array of a round's (key, source)
+    /// pairs per worker, reused, and no second copy of it.
     static func count(_ shingles: [UInt32], start: [Int], docSource: [UInt32], limit: [Int], minimum: Int,
                       maxDocuments: Int) -> (common: [UInt32], boilerplate: [UInt32]) {
         let n = start.count - 1
+        // 32 rounds: a worker holds one round's pairs (8 bytes a key, 1/32 of the keys) and its
+        // cursors (8 bytes an article); each round reads every article's keys of that round once.
         let roundBits = 5, rounds = 1 << roundBits
-        let keyShift = UInt32(32 - roundBits)
-        let perRound = Parallel.mapChunks(rounds, chunks: rounds) { roundRange -> ([UInt32], [UInt32]) in
-            let round = UInt32(roundRange.lowerBound)
-            // Gather this round's (key, source) pairs: a contiguous run of each article's
-            // ascending keys.
-            var pairs: [UInt64] = []
-            pairs.reserveCapacity(shingles.count / rounds + shingles.count / (rounds * 8) + 16)
+        let keyShift = 32 - roundBits
+        // About 512 pairs a bucket (the keys are hashes: uniform), at most 4096 buckets.
+        let perRound = shingles.count / rounds
+        var bucketBits = 0
+        while bucketBits < 12 && (512 << bucketBits) < perRound { bucketBits += 1 }
+        if shingles.isEmpty { return ([], []) }
+        // Every round's bucket sizes, from one sequential read of the keys (in parallel over
+        // slices): a round then reads each article's keys once, writing each pair in place.
+        let lowBits = keyShift - bucketBits
+        let slices = max(1, min(Parallel.threads, shingles.count / 65_536))
+        let sliceCounts = shingles.withUnsafeBufferPointer { all in
+            Parallel.mapChunks(all.count, chunks: slices) { range -> [UInt32] in
+                var counts = [UInt32](repeating: 0, count: rounds << bucketBits)
+                counts.withUnsafeMutableBufferPointer { c in
+                    for i in range { c[Int(all[i] >> UInt32(lowBits))] &+= 1 }
+                }
+                return counts
+            }
+        }
+        var bucketSizes = sliceCounts.first ?? [UInt32](repeating: 0, count: rounds << bucketBits)
+        for other in sliceCounts.dropFirst() {
+            for i in bucketSizes.indices { bucketSizes[i] &+= other[i] }
+        }
+        var largestRound = 0
+        for r in 0..<rounds {
+            largestRound = max(largestRound, bucketSizes[(r << bucketBits)..<((r + 1) << bucketBits)].reduce(0) { $0 + Int($1) })
+        }
+        let workers = max(1, min(Parallel.threads, rounds))
+        let next = RoundDealer(rounds)
+        let parts = Parallel.mapChunks(workers, chunks: workers) { _ -> [(round: Int, common: [UInt32], boilerplate: [UInt32])] in
+            var done: [(round: Int, common: [UInt32], boilerplate: [UInt32])] = []
+            var state = RoundState(start: start, bucketBits: bucketBits, keyShift: keyShift)
+            defer { state.release() }
+            state.reservePairs(largestRound)
             shingles.withUnsafeBufferPointer { all in
-                for d in 0..<n {
-                    var lo = start[d], hi = start[d + 1]
-                    // Lower bound of the round's first key.
-                    var a = lo, b = hi
-                    while a < b { let m = (a + b) / 2; if all[m] >> keyShift < round { a = m + 1 } else { b = m } }
-                    lo = a
-                    b = hi
-                    while a < b { let m = (a + b) / 2; if all[m] >> keyShift <= round { a = m + 1 } else { b = m } }
-                    hi = a
-                    let s = UInt64(docSource[d])
-                    for r in lo..<hi { pairs.append(UInt64(all[r]) << 32 | s) }
+                start.withUnsafeBufferPointer { st in
+                    docSource.withUnsafeBufferPointer { ds in
+                        limit.withUnsafeBufferPointer { lim in
+                            bucketSizes.withUnsafeBufferPointer { sizes in
+                                while let round = next.take() {
+                                    var common: [UInt32] = [], boilerplate: [UInt32] = []
+                                    countRound(UInt32(round), &state, all: all, start: st, docSource: ds, limit: lim,
+                                               bucketSizes: UnsafeBufferPointer(rebasing: sizes[(round << bucketBits)..<((round + 1) << bucketBits)]),
+                                               minimum: minimum, maxDocuments: maxDocuments, n: n,
+                                               common: &common, boilerplate: &boilerplate)
+                                    done.append((round, common, boilerplate))
+                                }
+                            }
+                        }
+                    }
                 }
             }
-            radixSortByKey(&pairs, bits: Int(keyShift))
-            var common: [UInt32] = []
-            var boilerplate: [UInt32] = []
-            var sourcesInRun: [UInt32] = []
+            return done
+        }
+        let byRound = parts.joined().sorted { $0.round < $1.round }
+        return (byRound.flatMap(\.common), byRound.flatMap(\.boilerplate))
+    }
+
+    /// Hands out rounds `0..<count` in ascending order, each once, to whichever worker asks.
+    final class RoundDealer: @unchecked Sendable {
+        private let lock = NSLock()
+        private var next = 0
+        private let count: Int
+        init(_ count: Int) { self.count = count }
+        func take() -> Int? {
+            lock.lock()
+            defer { lock.unlock() }
+            if next == count { return nil }
+            next += 1
+            return next - 1
+        }
+    }
+
+    /// One worker's buffers, reused from round to round (raw memory: no bounds, uniqueness or
+    /// exclusivity checks in the per-key loops).
+    struct RoundState {
+        let bucketBits: Int
+        let keyShift: Int
+        /// Per article: where the worker's scan of its keys stands (every key before it is in
+        /// an earlier round than the next one the worker takes).
+        let cursor: UnsafeMutablePointer<Int>
+        let n: Int
+        /// Bucket starts (`buckets + 1`), then the write positions (`buckets`).
+        let bucketStart: UnsafeMutablePointer<Int>
+        let write: UnsafeMutablePointer<Int>
+        var pairs: UnsafeMutablePointer<UInt64>
+        var pairCapacity = 0
+        var scratch: UnsafeMutablePointer<UInt64>
+        var scratchCapacity = 0
+        var sources: [UInt32] = []
+        /// `countRound`'s ring of articles' first keys, read ahead (8).
+        let firstKey: UnsafeMutablePointer<UInt32>
+        /// Digit counts for `sortByLowKeyBits` (at most 4 passes of 8 bits).
+        let digitCounts: UnsafeMutablePointer<Int>
+
+        init(start: [Int], bucketBits: Int, keyShift: Int) {
+            self.bucketBits = bucketBits
+            self.keyShift = keyShift
+            n = start.count - 1
+            cursor = .allocate(capacity: max(1, n))
+            for d in 0..<n { cursor[d] = start[d] }
+            bucketStart = .allocate(capacity: (1 << bucketBits) + 1)
+            write = .allocate(capacity: 1 << bucketBits)
+            pairs = .allocate(capacity: 1)
+            scratch = .allocate(capacity: 1)
+            digitCounts = .allocate(capacity: 4 << 8)
+            firstKey = .allocate(capacity: 8)
+        }
+
+        func release() {
+            cursor.deallocate()
+            bucketStart.deallocate()
+            write.deallocate()
+            pairs.deallocate()
+            scratch.deallocate()
+            digitCounts.deallocate()
+            firstKey.deallocate()
+        }
+
+        mutating func reservePairs(_ count: Int) {
+            if count <= pairCapacity { return }
+            pairs.deallocate()
+            pairCapacity = count
+            pairs = .allocate(capacity: pairCapacity)
+        }
+
+        mutating func reserveScratch(_ count: Int) {
+            if count <= scratchCapacity { return }
+            scratch.deallocate()
+            scratchCapacity = max(count, 2 * scratchCapacity)
+            scratch = .allocate(capacity: scratchCapacity)
+        }
+    }
+
+    /// Counts one round (keys whose top bits are `round`): (1) per article, from the cursor,
+    /// its keys of this round are written as (key, source) pairs into their buckets (sized
+    /// beforehand: `bucketSizes`), and the cursor moves past them; (2) each bucket is sorted by
+    /// the key bits below the bucket's and its runs of equal keys are judged. Keys come out
+    /// ascending.
+    static func countRound(_ round: UInt32, _ state: inout RoundState, all: UnsafeBufferPointer<UInt32>,
+                           start: UnsafeBufferPointer<Int>, docSource: UnsafeBufferPointer<UInt32>,
+                           limit: UnsafeBufferPointer<Int>, bucketSizes: UnsafeBufferPointer<UInt32>,
+                           minimum: Int, maxDocuments: Int, n: Int,
+                           common: inout [UInt32], boilerplate: inout [UInt32]) {
+        let keyShift = UInt32(state.keyShift)
+        let lowBits = keyShift - UInt32(state.bucketBits)
+        let buckets = 1 << state.bucketBits
+        let bucketMask = UInt32(buckets - 1)
+        let roundLow = round << keyShift
+        let roundHigh = roundLow | ((1 << keyShift) - 1)
+        let keys = all.baseAddress!, cursor = state.cursor
+        let bucketStart = state.bucketStart, write = state.write
+        var largest = 0
+        bucketStart[0] = 0
+        for b in 0..<buckets {
+            let size = Int(bucketSizes[b])
+            largest = max(largest, size)
+            write[b] = bucketStart[b]
+            bucketStart[b + 1] = bucketStart[b] + size
+        }
+        let total = bucketStart[buckets]
+        if total == 0 { return }
+        state.reservePairs(total)
+        state.reserveScratch(largest)
+        let pairs = state.pairs
+        // (1) The pairs, bucket by bucket. Each article's keys of the round are usually a cache
+        // line not read before: the first key at the cursor of the article `ahead` places on is
+        // read early (kept in `firstKey`, a ring, and used when that article's turn comes), so
+        // that its miss overlaps this article's work instead of stalling on its own.
+        let ahead = 6, ring = state.firstKey
+        let last = all.count - 1
+        for d in 0..<min(ahead, n) { ring[d & 7] = keys[min(cursor[d], last)] }
+        for d in 0..<n {
+            if d + ahead < n { ring[(d + ahead) & 7] = keys[min(cursor[d + ahead], last)] }
+            var p = cursor[d]
+            let e = start[d + 1]
+            if p < e {
+                let source = UInt64(docSource[d])
+                var key = ring[d & 7]
+                while key <= roundHigh {
+                    if key >= roundLow {
+                        let b = Int((key >> lowBits) & bucketMask)
+                        pairs[write[b]] = UInt64(key) << 32 | source
+                        write[b] += 1
+                    }
+                    p += 1
+                    if p == e { break }
+                    key = keys[p]
+                }
+                cursor[d] = p
+            }
+        }
+        // (2) Each bucket: sort, then scan its runs.
+        for b in 0..<buckets {
+            let lo = bucketStart[b], count = bucketStart[b + 1] - lo
+            if count < minimum { continue }
+            let run = pairs + lo
+            sortByLowKeyBits(run, count: count, bits: Int(lowBits), scratch: state.scratch, counts: state.digitCounts)
             var i = 0
-            while i < pairs.count {
-                let key = UInt32(truncatingIfNeeded: pairs[i] >> 32)
+            while i < count {
+                let key = UInt32(truncatingIfNeeded: run[i] >> 32)
                 var j = i + 1
-                while j < pairs.count && UInt32(truncatingIfNeeded: pairs[j] >> 32) == key { j += 1 }
+                while j < count && UInt32(truncatingIfNeeded: run[j] >> 32) == key { j += 1 }
                 let documents = j - i
                 if documents >= minimum {
                     if documents > maxDocuments { common.append(key) }
-                    sourcesInRun.removeAll(keepingCapacity: true)
-                    for p in i..<j {
-                        let s = UInt32(truncatingIfNeeded: pairs[p])
-                        if s != UInt32.max { sourcesInRun.append(s) }
-                    }
-                    sourcesInRun.sort()
-                    var a = 0
-                    while a < sourcesInRun.count {
-                        var b = a + 1
-                        while b < sourcesInRun.count && sourcesInRun[b] == sourcesInRun[a] { b += 1 }
-                        if b - a >= limit[Int(sourcesInRun[a])] { boilerplate.append(key); break }
-                        a = b
+                    if isBoilerplate(run + i, count: documents, limit: limit, sources: &state.sources) {
+                        boilerplate.append(key)
                     }
                 }
                 i = j
             }
-            return (common, boilerplate)
-        }
-        return (perRound.flatMap(\.0), perRound.flatMap(\.1))
-    }
-
-    static func radixPass(_ src: UnsafeMutableBufferPointer<UInt64>, _ dst: UnsafeMutableBufferPointer<UInt64>,
-                          shift s: UInt64, mask: UInt64, buckets: Int) {
-        var counts = [Int](repeating: 0, count: buckets + 1)
-        counts.withUnsafeMutableBufferPointer { c in
-            for v in src { c[Int((v >> s) & mask) + 1] += 1 }
-            for b in 0..<buckets { c[b + 1] += c[b] }
-            for v in src {
-                let b = Int((v >> s) & mask)
-                dst[c[b]] = v
-                c[b] += 1
-            }
         }
     }
 
-    /// Stable LSD radix sort of packed (key << 32 | payload) values by the low `bits` bits of
-    /// the key (the rest of the key is equal across the array).
-    static func radixSortByKey(_ a: inout [UInt64], bits: Int) {
-        if a.count < 2 { return }
-        var scratch = [UInt64](repeating: 0, count: a.count)
-        let digitBits = (bits + 1) / 2
-        var shift = 32
-        var inScratch = false
-        while shift < 32 + bits {
-            let width = min(digitBits, 32 + bits - shift)
-            let buckets = 1 << width
-            let mask = UInt64(buckets - 1)
-            let s = UInt64(shift)
-            // A plain static function (no captured variables, so no boxed state or dynamic
-            // exclusivity checks in the per-element loops).
-            a.withUnsafeMutableBufferPointer { x in
-                scratch.withUnsafeMutableBufferPointer { y in
-                    if inScratch { radixPass(y, x, shift: s, mask: mask, buckets: buckets) }
-                    else { radixPass(x, y, shift: s, mask: mask, buckets: buckets) }
-                }
-            }
-            inScratch.toggle()
-            shift += width
+    /// Whether some source has at least its `limit` of these pairs (articles without a source,
+    /// `UInt32.max`, take no part).
+    static func isBoilerplate(_ run: UnsafeMutablePointer<UInt64>, count: Int, limit: UnsafeBufferPointer<Int>,
+                              sources: inout [UInt32]) -> Bool {
+        sources.removeAll(keepingCapacity: true)
+        for p in 0..<count {
+            let s = UInt32(truncatingIfNeeded: run[p])
+            if s != UInt32.max { sources.append(s) }
         }
-        if inScratch { swap(&a, &scratch) }
+        sources.sort()
+        return sources.withUnsafeBufferPointer { s in
+            var a = 0
+            while a < s.count {
+                var b = a + 1
+                while b < s.count && s[b] == s[a] { b += 1 }
+                if b - a >= limit[Int(s[a])] { return true }
+                a = b
+            }
+            return false
+        }
+    }
+
+    /// Sorts packed (key << 32 | payload) values by the low `bits` bits of the key (the key's
+    /// higher bits are equal across them): an LSD radix sort in passes of at most 8 bits
+    /// (insertion sort when few), the result back in `a`. `scratch` holds `count` values,
+    /// `counts` 1024 (the digit counts).
+    static func sortByLowKeyBits(_ a: UnsafeMutablePointer<UInt64>, count: Int, bits: Int,
+                                 scratch: UnsafeMutablePointer<UInt64>, counts: UnsafeMutablePointer<Int>) {
+        if count < 2 || bits == 0 { return }
+        if count <= 24 {
+            for i in 1..<count {
+                let v = a[i], key = v >> 32
+                var j = i
+                while j > 0 && a[j - 1] >> 32 > key { a[j] = a[j - 1]; j -= 1 }
+                a[j] = v
+            }
+            return
+        }
+        let passes = (bits + 7) / 8
+        let width = (bits + passes - 1) / passes
+        let mask = UInt64((1 << width) - 1)
+        // Every pass's counts in one read of the values.
+        counts.initialize(repeating: 0, count: passes << width)
+        for i in 0..<count {
+            let v = a[i] >> 32
+            for q in 0..<passes { counts[q << width + Int((v >> UInt64(q * width)) & mask)] += 1 }
+        }
+        var src = a, dst = scratch
+        for q in 0..<passes {
+            let c = counts + (q << width)
+            var sum = 0
+            for d in 0..<(1 << width) { let x = c[d]; c[d] = sum; sum += x }
+            let shift = UInt64(32 + q * width)
+            for i in 0..<count {
+                let v = src[i]
+                let d = Int((v >> shift) & mask)
+                dst[c[d]] = v
+                c[d] += 1
+            }
+            swap(&src, &dst)
+        }
+        if src != a { a.update(from: src, count: count) }
     }
 }
 

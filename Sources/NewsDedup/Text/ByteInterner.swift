@@ -7,41 +7,58 @@ struct ByteInterner {
     /// key `n - 1` ends (0 for the first).
     private var bytes: [UInt8] = []
     private var ends: [Int] = []
-    private var hashes: [UInt64] = []
-    /// Key number + 1 per slot, 0 when empty; at most half full.
-    private var slots = [Int32](repeating: 0, count: 256)
+    /// Per slot: the low 32 bits of the key's hash (high word; they also place it) and key
+    /// number + 1 (low word), 0 when empty; at most half full. A probe compares hashes in the
+    /// slot itself and reads a key's bytes only when they match.
+    private var slots = [UInt64](repeating: 0, count: 256)
 
     var count: Int { ends.count }
 
     /// The number of the key with these bytes and this hash (the same bytes must always come
     /// with the same hash), a new one when unseen.
     mutating func id(of key: UnsafeBufferPointer<UInt8>, hash h: UInt64) -> Int32 {
-        let mask = slots.count - 1
-        var s = Int(truncatingIfNeeded: h) & mask
-        while slots[s] != 0 {
-            let n = Int(slots[s]) - 1
-            if hashes[n] == h && bytes(of: n).elementsEqual(key) { return Int32(n) }
-            s = (s + 1) & mask
+        let tag = UInt64(UInt32(truncatingIfNeeded: h))
+        let found: Int32? = slots.withUnsafeBufferPointer { table in
+            let mask = table.count - 1
+            var s = Int(tag) & mask
+            while true {
+                let slot = table[s]
+                if slot == 0 { return nil }
+                if slot >> 32 == tag {
+                    let n = Int(UInt32(truncatingIfNeeded: slot)) - 1
+                    if equal(n, key) { return Int32(n) }
+                }
+                s = (s + 1) & mask
+            }
         }
+        if let found { return found }
         let n = ends.count
         bytes.append(contentsOf: key)
         ends.append(bytes.count)
-        hashes.append(h)
-        slots[s] = Int32(n + 1)
+        let mask = slots.count - 1
+        var s = Int(tag) & mask
+        while slots[s] != 0 { s = (s + 1) & mask }
+        slots[s] = tag << 32 | UInt64(n + 1)
         if 2 * ends.count > slots.count { grow() }
         return Int32(n)
     }
 
     /// The number of the key with these bytes and this hash, nil when it is not in the table.
     func find(_ key: UnsafeBufferPointer<UInt8>, hash h: UInt64) -> Int32? {
-        let mask = slots.count - 1
-        var s = Int(truncatingIfNeeded: h) & mask
-        while slots[s] != 0 {
-            let n = Int(slots[s]) - 1
-            if hashes[n] == h && bytes(of: n).elementsEqual(key) { return Int32(n) }
-            s = (s + 1) & mask
+        let tag = UInt64(UInt32(truncatingIfNeeded: h))
+        return slots.withUnsafeBufferPointer { table in
+            let mask = table.count - 1
+            var s = Int(tag) & mask
+            while true {
+                let slot = table[s]
+                if slot == 0 { return nil }
+                if slot >> 32 == tag {
+                    let n = Int(UInt32(truncatingIfNeeded: slot)) - 1
+                    if equal(n, key) { return Int32(n) }
+                }
+                s = (s + 1) & mask
+            }
         }
-        return nil
     }
 
     /// Key `n` as text.
@@ -49,15 +66,24 @@ struct ByteInterner {
         bytes.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[(n == 0 ? 0 : ends[n - 1])..<ends[n]]), as: UTF8.self) }
     }
 
-    private func bytes(of n: Int) -> ArraySlice<UInt8> { bytes[(n == 0 ? 0 : ends[n - 1])..<ends[n]] }
+    /// Whether key `n` has these bytes (compared in place).
+    private func equal(_ n: Int, _ key: UnsafeBufferPointer<UInt8>) -> Bool {
+        let lo = n == 0 ? 0 : ends[n - 1], hi = ends[n]
+        if hi - lo != key.count { return false }
+        return bytes.withUnsafeBufferPointer { b in
+            for i in 0..<key.count where b[lo + i] != key[i] { return false }
+            return true
+        }
+    }
 
     private mutating func grow() {
-        slots = [Int32](repeating: 0, count: 2 * slots.count)
+        let old = slots
+        slots = [UInt64](repeating: 0, count: 2 * old.count)
         let mask = slots.count - 1
-        for (n, h) in hashes.enumerated() {
-            var s = Int(truncatingIfNeeded: h) & mask
+        for slot in old where slot != 0 {
+            var s = Int(slot >> 32) & mask
             while slots[s] != 0 { s = (s + 1) & mask }
-            slots[s] = Int32(n + 1)
+            slots[s] = slot
         }
     }
 }

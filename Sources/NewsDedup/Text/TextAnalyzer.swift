@@ -199,17 +199,27 @@ public struct TextAnalyzer: Sendable {
                         let ids = SharedMutableBuffer(idBuffer), counts = SharedMutableBuffer(countBuffer)
                         let starts = SharedMutableBuffer(startBuffer)
                         Parallel.forEachChunk(chunkBuffer.count, minimumChunk: 1) { range in
-                            var pairs: [(Int32, Float)] = []
+                            // (global id, count) packed in one word, sorted by the id (an
+                            // article's ids are distinct): a radix sort of integers, not a
+                            // comparison sort of pairs.
+                            var packed: [UInt64] = [], scratch: [UInt64] = []
                             for c in range {
                                 let chunk = chunks[c]
                                 chunks[c] = CountedChunk()
                                 let map = maps[c]
                                 var w = entryBase[c], lo = 0
                                 for (a, hi) in chunk.termEnd.enumerated() {
-                                    pairs.removeAll(keepingCapacity: true)
-                                    for e in lo..<hi { pairs.append((map[Int(chunk.termIDs[e])], chunk.termCounts[e])) }
-                                    pairs.sort { $0.0 < $1.0 }
-                                    for (t, k) in pairs { ids[w] = t; counts[w] = k; w += 1 }
+                                    packed.removeAll(keepingCapacity: true)
+                                    for e in lo..<hi {
+                                        packed.append(UInt64(UInt32(bitPattern: map[Int(chunk.termIDs[e])])) << 32
+                                                      | UInt64(chunk.termCounts[e].bitPattern))
+                                    }
+                                    KeySort.sort(&packed, scratch: &scratch, fromByte: 4)
+                                    for x in packed {
+                                        ids[w] = Int32(truncatingIfNeeded: x >> 32)
+                                        counts[w] = Float(bitPattern: UInt32(truncatingIfNeeded: x))
+                                        w += 1
+                                    }
                                     starts[articleBase[c] + a + 1] = w
                                     lo = hi
                                 }
@@ -277,7 +287,7 @@ public struct TextAnalyzer: Sendable {
         var counter = TermCounter(vocabulary: chunk.vocabulary)
         defer { counter.release() }
         var masked: [Bool] = []
-        var hashes: [UInt32] = [], capitalised: [UInt32] = []
+        var hashes: [UInt32] = [], capitalised: [UInt32] = [], sortScratch: [UInt32] = []
         chunk.tokens.withUnsafeBufferPointer { tokens in
             var start = 0
             for a in 0..<chunk.range.count {
@@ -313,7 +323,7 @@ public struct TextAnalyzer: Sendable {
                 }
                 counter.endArticle()
                 // Capitalised outside boilerplate: the candidates for names, as local terms.
-                capitalised.sort()
+                KeySort.sort(&capitalised, scratch: &sortScratch)
                 var previous: UInt32? = nil
                 for v in capitalised where v != previous {
                     previous = v
@@ -338,8 +348,10 @@ private struct TermCounter {
     var out = TextAnalyzer.CountedChunk()
     /// Vocabulary id -> local term; -1 not seen yet, -2 a stop word.
     let termOf: UnsafeMutablePointer<Int32>
+    /// Vocabulary id -> its count in the current article, and the ids counted in it so far
+    /// (both by vocabulary id, not local term: the two loads per token do not wait on each other).
     let counts: UnsafeMutablePointer<Float>
-    let touched: UnsafeMutablePointer<Int32>
+    let touched: UnsafeMutablePointer<UInt32>
     var touchedCount = 0
     var termCount = 0
 
@@ -361,26 +373,26 @@ private struct TermCounter {
     }
 
     @inline(__always) mutating func count(_ v: UInt32, _ weight: Float) {
-        var t = termOf[Int(v)]
+        let i = Int(v)
+        let t = termOf[i]
         if t < 0 {
             if t == -2 { return }
-            t = Int32(termCount)
+            termOf[i] = Int32(termCount)
             termCount += 1
-            termOf[Int(v)] = t
             out.localTerms.append(vocabulary.string(v))
             out.localHashes.append(UInt32(truncatingIfNeeded: vocabulary.hash(v)))
-            counts[Int(t)] = 0
+            counts[i] = 0
         }
-        if counts[Int(t)] == 0 { touched[touchedCount] = t; touchedCount += 1 }
-        counts[Int(t)] += weight
+        if counts[i] == 0 { touched[touchedCount] = v; touchedCount += 1 }
+        counts[i] += weight
     }
 
     mutating func endArticle() {
-        for i in 0..<touchedCount {
-            let t = touched[i]
-            out.termIDs.append(t)
-            out.termCounts.append(counts[Int(t)])
-            counts[Int(t)] = 0
+        for k in 0..<touchedCount {
+            let i = Int(touched[k])
+            out.termIDs.append(termOf[i])
+            out.termCounts.append(counts[i])
+            counts[i] = 0
         }
         touchedCount = 0
         out.termEnd.append(out.termIDs.count)
@@ -733,32 +745,38 @@ struct TokenVocabulary: Sendable {
     /// side, each byte fed to three independent FNV chains, instead of hashing each window from
     /// scratch (one chain, each multiply waiting for the last). Same keys, same order.
     func shingles3(_ tokens: UnsafeBufferPointer<UInt32>.SubSequence, into out: inout [UInt32]) {
-        guard tokens.count >= 3 else { return }
+        guard tokens.count >= 3, !arena.isEmpty else { return }
         let prime = ShingleHash.prime
-        arena.withUnsafeBufferPointer { a in
-            offsets.withUnsafeBufferPointer { o in
-                guard let bytes = a.baseAddress, let offs = o.baseAddress else { return }
-                // Before token q: h1 is the window starting at q-2 (two tokens in), h2 the one
-                // starting at q-1 (one token in); token q completes h1 and starts h3.
-                var h1 = ShingleHash.offsetBasis, h2 = ShingleHash.offsetBasis
-                let first = tokens.startIndex
-                for q in first..<tokens.endIndex {
-                    let id = Int(tokens[q] & TokenChunk.idMask)
-                    var h3 = ShingleHash.offsetBasis
-                    h1 = (h1 ^ 0x20) &* prime
-                    h2 = (h2 ^ 0x20) &* prime
-                    var b = Int(offs[id])
-                    let end = Int(offs[id + 1])
-                    while b < end {
-                        let x = UInt64(bytes[b])
-                        h1 = (h1 ^ x) &* prime
-                        h2 = (h2 ^ x) &* prime
-                        h3 = (h3 ^ x) &* prime
-                        b += 1
+        // The keys are written in place (room made first), not appended one by one.
+        let old = out.count
+        out.append(contentsOf: repeatElement(0, count: tokens.count - 2))
+        out.withUnsafeMutableBufferPointer { written in
+            let keys = written.baseAddress! + old
+            arena.withUnsafeBufferPointer { a in
+                offsets.withUnsafeBufferPointer { o in
+                    let bytes = a.baseAddress!, offs = o.baseAddress!
+                    // Before token q: h1 is the window starting at q-2 (two tokens in), h2 the one
+                    // starting at q-1 (one token in); token q completes h1 and starts h3.
+                    var h1 = ShingleHash.offsetBasis, h2 = ShingleHash.offsetBasis
+                    let first = tokens.startIndex
+                    for q in first..<tokens.endIndex {
+                        let id = Int(tokens[q] & TokenChunk.idMask)
+                        var h3 = ShingleHash.offsetBasis
+                        h1 = (h1 ^ 0x20) &* prime
+                        h2 = (h2 ^ 0x20) &* prime
+                        var b = Int(offs[id])
+                        let end = Int(offs[id + 1])
+                        while b < end {
+                            let x = UInt64(bytes[b])
+                            h1 = (h1 ^ x) &* prime
+                            h2 = (h2 ^ x) &* prime
+                            h3 = (h3 ^ x) &* prime
+                            b += 1
+                        }
+                        if q - first >= 2 { keys[q - first - 2] = ShingleHash.key(ShingleHash.mix(h1)) }
+                        h1 = h2
+                        h2 = h3
                     }
-                    if q - first >= 2 { out.append(ShingleHash.key(ShingleHash.mix(h1))) }
-                    h1 = h2
-                    h2 = h3
                 }
             }
         }

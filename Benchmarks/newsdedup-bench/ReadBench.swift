@@ -15,9 +15,7 @@ struct Read: ParsableCommand {
 
     func run() throws {
         if let threads { Parallel.threads = max(1, threads) }
-        // As `Pipeline.compute` sets it (M_MMAP_THRESHOLD 1 MiB): large blocks are mapped.
-        typealias MallOpt = @convention(c) (Int32, Int32) -> Int32
-        if let symbol = dlsym(nil, "mallopt") { _ = unsafeBitCast(symbol, to: MallOpt.self)(-3, 1 << 20) }
+        Pipeline.applyMemoryPolicy(for: paths)   // as `Pipeline.compute` sets it
         let configuration = Configuration()
         var wall: [Double] = [], cpu: [Double] = []
         var articles = 0, shingles = 0
@@ -25,17 +23,7 @@ struct Read: ParsableCommand {
             let t = Date(), c = cpuNow()
             let analyzer = TextAnalyzer(tfidf: configuration.tfidf, shingleSize: configuration.copies.shingleSize)
             var stream = TextAnalyzer.TokenStream(analyzer: analyzer)
-            let corpus = CorpusReader(configuration: configuration.reader).read(paths: paths) { corpus, range in
-                corpus.articles.withUnsafeMutableBufferPointer { buffer in
-                    let shared = SharedMutableBuffer(buffer)
-                    stream.add(count: range.count) { i in
-                        let article = shared[range.lowerBound + i]
-                        shared[range.lowerBound + i].text = ""
-                        shared[range.lowerBound + i].textReleased = true
-                        return article
-                    }
-                }
-            }
+            let corpus = Pipeline.read(paths, configuration: configuration, into: &stream)
             let tokenized = stream.finish()
             wall.append(Date().timeIntervalSince(t))
             cpu.append(cpuNow() - c)

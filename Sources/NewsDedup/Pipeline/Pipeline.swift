@@ -189,8 +189,7 @@ public struct Pipeline: Sendable {
     /// Every stage but writing; used by `run` and by `explain`.
     public func compute(inputs: [String], stages: inout [RunManifest.Stage]) throws -> PipelineState {
         if let threads = configuration.threads { Parallel.threads = max(1, threads) }
-        Pipeline.apply(Pipeline.memoryPolicy(inputBytes: Pipeline.inputBytes(inputs),
-                                             physicalMemory: ProcessInfo.processInfo.physicalMemory))
+        Pipeline.applyMemoryPolicy(for: inputs)
         BLASLibrary.shareCores()
         func timed<T>(_ name: String, _ body: () throws -> (T, [String: Int])) rethrows -> T {
             TestHooks.reached(name)
@@ -207,18 +206,8 @@ public struct Pipeline: Sendable {
         // that quote it), so a night's texts are never all in memory.
         let analyzer = TextAnalyzer(tfidf: configuration.tfidf, shingleSize: configuration.copies.shingleSize)
         var stream = TextAnalyzer.TokenStream(analyzer: analyzer)
-        var corpus = timed("read") { () -> (Corpus, [String: Int]) in
-            let c = CorpusReader(configuration: configuration.reader).read(paths: inputs) { corpus, range in
-                corpus.articles.withUnsafeMutableBufferPointer { buffer in
-                    let shared = SharedMutableBuffer(buffer)
-                    stream.add(count: range.count) { i in
-                        let article = shared[range.lowerBound + i]
-                        shared[range.lowerBound + i].text = ""
-                        shared[range.lowerBound + i].textReleased = true
-                        return article
-                    }
-                }
-            }
+        let corpus = timed("read") { () -> (Corpus, [String: Int]) in
+            let c = Pipeline.read(inputs, configuration: configuration, into: &stream)
             for issue in c.issues { observer(.issue(issue)) }
             return (c, ["articles": c.articles.count, "files": c.files.count,
                         "skipped": c.issues.filter { $0.action == .skipped }.count,
@@ -289,6 +278,27 @@ public struct Pipeline: Sendable {
         }
         return PipelineState(corpus: corpus, analyzed: analyzed, model: model, terms: terms, kept: kept,
                              canonicalOrder: order, duplicates: duplicates, stories: stories, topics: topics)
+    }
+
+    /// The read stage: reads `inputs`, tokenizing each batch (pass 1, into `stream`) as soon as it
+    /// is read and releasing its texts. `newsdedup-bench read` times it alone.
+    public static func read(_ inputs: [String], configuration: Configuration, into stream: inout TextAnalyzer.TokenStream) -> Corpus {
+        CorpusReader(configuration: configuration.reader).read(paths: inputs) { corpus, range in
+            corpus.articles.withUnsafeMutableBufferPointer { buffer in
+                let shared = SharedMutableBuffer(buffer)
+                stream.add(count: range.count) { i in
+                    let article = shared[range.lowerBound + i]
+                    shared[range.lowerBound + i].text = ""
+                    shared[range.lowerBound + i].textReleased = true
+                    return article
+                }
+            }
+        }
+    }
+
+    /// Sets the memory policy for a run over `inputs` (`memoryPolicy`), as `compute` does.
+    public static func applyMemoryPolicy(for inputs: [String]) {
+        apply(memoryPolicy(inputBytes: inputBytes(inputs), physicalMemory: ProcessInfo.processInfo.physicalMemory))
     }
 
     /// How the run's freed memory is handled (glibc's malloc; elsewhere nothing is set).

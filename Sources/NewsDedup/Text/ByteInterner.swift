@@ -17,21 +17,8 @@ struct ByteInterner {
     /// The number of the key with these bytes and this hash (the same bytes must always come
     /// with the same hash), a new one when unseen.
     mutating func id(of key: UnsafeBufferPointer<UInt8>, hash h: UInt64) -> Int32 {
+        if let found = find(key, hash: h) { return found }
         let tag = UInt64(UInt32(truncatingIfNeeded: h))
-        let found: Int32? = slots.withUnsafeBufferPointer { table in
-            let mask = table.count - 1
-            var s = Int(tag) & mask
-            while true {
-                let slot = table[s]
-                if slot == 0 { return nil }
-                if slot >> 32 == tag {
-                    let n = Int(UInt32(truncatingIfNeeded: slot)) - 1
-                    if equal(n, key) { return Int32(n) }
-                }
-                s = (s + 1) & mask
-            }
-        }
-        if let found { return found }
         let n = ends.count
         bytes.append(contentsOf: key)
         ends.append(bytes.count)

@@ -17,7 +17,10 @@ public struct CopyDetector: Sendable {
             && e.cosine >= configuration.minCosine
     }
 
-    public func detect(articles: [Article], analyzed: AnalyzedCorpus, kept: KeptShingles, terms: TermMatrix) -> DuplicateGroups {
+    /// `order`: `canonicalOrder(articles, analyzed:)` if the caller has it already (the pipeline
+    /// ranks stories by it too); computed here when nil.
+    public func detect(articles: [Article], analyzed: AnalyzedCorpus, kept: KeptShingles, terms: TermMatrix,
+                       order canonical: [Int]? = nil) -> DuplicateGroups {
         let n = articles.count
         var stats = CopyStats()
         stats.shingles = analyzed.shingleStart.last ?? 0
@@ -74,7 +77,8 @@ public struct CopyDetector: Sendable {
             if verifiedPairs.contains(UInt64(UInt32(min(x, y))) << 32 | UInt64(UInt32(max(x, y)))) { return true }
             return PairEvidence.intersectionCount(kept.shingles(of: x), kept.shingles(of: y)) >= minShared
         }
-        let order = CopyDetector.canonicalOrder(articles, analyzed: analyzed)
+        let order = canonical ?? CopyDetector.canonicalOrder(articles, analyzed: analyzed)
+        precondition(order.count == n, "detect: canonical order of \(order.count) articles for \(n)")
         var rank = [Int](repeating: 0, count: n)
         for (r, d) in order.enumerated() { rank[d] = r }
         let degree = neighbours.map(\.count)

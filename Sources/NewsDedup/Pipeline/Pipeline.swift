@@ -253,7 +253,7 @@ public struct Pipeline: Sendable {
         var rank = [Int](repeating: 0, count: articles.count)
         for (r, d) in order.enumerated() { rank[d] = r }
         let duplicates = timed("copies") { () -> (DuplicateGroups, [String: Int]) in
-            let d = CopyDetector(configuration.copies).detect(articles: articles, analyzed: analyzed, kept: kept, terms: terms)
+            let d = CopyDetector(configuration.copies).detect(articles: articles, analyzed: analyzed, kept: kept, terms: terms, order: order)
             let s = d.stats
             return (d, ["bands": s.bands, "rows": s.rows,
                                 "candidatePairs": s.candidatePairs, "oversizedBuckets": s.oversizedBuckets,

@@ -318,8 +318,16 @@ public struct CorpusReader: Sendable {
             buffer.withUnsafeMutableBytes { raw in
                 let base = raw.baseAddress! + start
                 while stepGot < step {
+                    #if canImport(Glibc)
                     let r = Glibc.read(handle.fileDescriptor, base + stepGot, step - stepGot)
-                    if r > 0 { stepGot += r } else if r == 0 { break } else if errno != EINTR { failed = true; break }
+                    let interrupted = r < 0 && errno == EINTR
+                    #elseif canImport(Darwin)
+                    let r = Darwin.read(handle.fileDescriptor, base + stepGot, step - stepGot)
+                    let interrupted = r < 0 && errno == EINTR
+                    #else
+                    let r = -1, interrupted = false   // no read(2) here: FileHandle reads it below
+                    #endif
+                    if r > 0 { stepGot += r } else if r == 0 { break } else if !interrupted { failed = true; break }
                 }
             }
             buffer.removeLast(step - stepGot)

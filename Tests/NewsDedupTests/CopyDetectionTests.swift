@@ -175,6 +175,8 @@ final class CopyDetectionTests: XCTestCase {
                 let kept = KeptShingles.select(shingles: shingles, start: start, sources: sources, configuration: configuration)
                 XCTAssertEqual(kept.commonShingles, common, "\(articles) articles, \(threads) threads")
                 XCTAssertEqual(kept.boilerplateShingles, boilerplate, "\(articles) articles, \(threads) threads")
+                let flags = (0..<articles).map { d in shingles[start[d]..<start[d + 1]].contains { boilerplate.contains($0) } }
+                XCTAssertEqual(kept.hasBoilerplate, flags, "\(articles) articles, \(threads) threads")
                 if articles >= 300 { XCTAssertFalse(common.isEmpty || boilerplate.isEmpty) }
             }
         }

@@ -255,3 +255,44 @@ final class TextAnalyzerTests: XCTestCase {
         XCTAssertEqual(id("y"), 1)
     }
 }
+
+final class BoilerplateFlagTests: XCTestCase {
+    /// Pass 2 shingles a body again only for articles whose set had a boilerplate shingle: with
+    /// the flags from `KeptShingles.select` the term counts are the same as with every article
+    /// searched, and the footer's words are still left out of the articles that carry it.
+    func testBoilerplateFlagsSkipOnlyArticlesWithoutBoilerplate() {
+        let analyzer = TextAnalyzer(tfidf: TFIDFConfiguration(), shingleSize: 3)
+        // 400 made-up words: random trigrams almost never repeat, so the footer is the only boilerplate.
+        let syllables = ["ka", "lo", "mi", "ru", "te", "sa", "po", "ne", "vi", "du", "ga", "fe", "zo", "bi", "ha", "ju",
+                         "ri", "mo", "tu", "ze"]
+        let words = syllables.flatMap { a in syllables.map { b in a + b + "n" } }
+        var state: UInt64 = 7
+        func next() -> Int { state = state &* 6364136223846793005 &+ 1442695040888963407; return Int(state >> 33) }
+        var articles: [Article] = []
+        for d in 0..<(TextAnalyzer.chunkArticles + 101) {
+            var body = (0..<20).map { _ in words[next() % words.count] }.joined(separator: " ")
+            let outlet = d % 5
+            // Outlet 0 appends its footer to every article, outlet 1 to a few.
+            if outlet == 0 || (outlet == 1 && d % 7 == 1) { body += " Subscribe to the Gazette newsletter for daily updates" }
+            articles.append(Article(id: "a\(d)", title: "\(words[next() % words.count]) \(words[next() % words.count]) news",
+                                    text: body, source: "outlet\(outlet)"))
+        }
+        let tokenized = analyzer.tokenize(articles)
+        let kept = KeptShingles.select(shingles: tokenized.analyzed.shingles, start: tokenized.analyzed.shingleStart,
+                                       sources: articles.map(\.source), configuration: CopyConfiguration())
+        XCTAssertFalse(kept.boilerplateShingles.isEmpty)
+        XCTAssertEqual(kept.hasBoilerplate.count, articles.count)
+        XCTAssertTrue(kept.hasBoilerplate.contains(true) && kept.hasBoilerplate.contains(false))
+        let flagged = analyzer.terms(analyzer.tokenize(articles), boilerplate: kept.boilerplateShingles,
+                                     hasBoilerplate: kept.hasBoilerplate)
+        let searched = analyzer.terms(analyzer.tokenize(articles), boilerplate: kept.boilerplateShingles)
+        XCTAssertEqual(flagged.terms, searched.terms)
+        XCTAssertEqual(flagged.termStart, searched.termStart)
+        XCTAssertEqual(flagged.termIDs, searched.termIDs)
+        XCTAssertEqual(flagged.termCounts, searched.termCounts)
+        // The footer was masked where it appears: "gazette" is counted in no article.
+        XCTAssertFalse(flagged.terms.contains("gazette"))
+        let unmasked = analyzer.terms(analyzer.tokenize(articles), boilerplate: [])
+        XCTAssertTrue(unmasked.terms.contains("gazette"))
+    }
+}

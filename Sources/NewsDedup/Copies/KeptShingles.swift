@@ -21,12 +21,18 @@ public struct KeptShingles: Sendable {
     /// Suppressed shingle keys (sorted) and why.
     public var commonShingles: [UInt32]
     public var boilerplateShingles: [UInt32]
+    /// Whether article d had a boilerplate shingle (headline or body) before suppression: pass 2
+    /// of the text analysis looks for boilerplate positions only in those. Empty: not known
+    /// (every article may have one).
+    public var hasBoilerplate: [Bool]
 
-    public init(start: [Int], hashes: [UInt32], commonShingles: [UInt32], boilerplateShingles: [UInt32]) {
+    public init(start: [Int], hashes: [UInt32], commonShingles: [UInt32], boilerplateShingles: [UInt32],
+                hasBoilerplate: [Bool] = []) {
         self.start = start
         self.hashes = hashes
         self.commonShingles = commonShingles
         self.boilerplateShingles = boilerplateShingles
+        self.hasBoilerplate = hasBoilerplate
     }
 
     public var documentCount: Int { start.count - 1 }
@@ -79,24 +85,30 @@ public struct KeptShingles: Sendable {
         // Compact in place: each chunk of articles packs its kept shingles to the front of its
         // own region (in parallel), then the blocks are moved together.
         let suppressed = ShingleFilter(common + boilerplate)   // the filter drops repeats
+        let boilerplateFilter = ShingleFilter(boilerplate)
         let chunkCount = max(1, min(n, Parallel.threads * 8))
         var newStart = [Int](repeating: 0, count: n + 1)
+        var hasBoilerplate = [Bool](repeating: false, count: n)
         let kept = shingles.withUnsafeMutableBufferPointer { all -> [(Int, Int)] in
             let buffer = SharedMutableBuffer(all)
             return newStart.withUnsafeMutableBufferPointer { ns -> [(Int, Int)] in
-                let starts = SharedMutableBuffer(ns)
-                return Parallel.mapChunks(n, chunks: chunkCount) { range -> (Int, Int) in
-                    guard !range.isEmpty else { return (0, 0) }
-                    let base = start[range.lowerBound]
-                    var w = base
-                    for d in range {
-                        starts[d] = w - base   // relative to this block, for now
-                        for r in start[d]..<start[d + 1] {
-                            let h = buffer[r]
-                            if !suppressed.contains(h) { buffer[w] = h; w += 1 }
+                hasBoilerplate.withUnsafeMutableBufferPointer { hb -> [(Int, Int)] in
+                    let starts = SharedMutableBuffer(ns), flags = SharedMutableBuffer(hb)
+                    return Parallel.mapChunks(n, chunks: chunkCount) { range -> (Int, Int) in
+                        guard !range.isEmpty else { return (0, 0) }
+                        let base = start[range.lowerBound]
+                        var w = base
+                        for d in range {
+                            starts[d] = w - base   // relative to this block, for now
+                            var any = false
+                            for r in start[d]..<start[d + 1] {
+                                let h = buffer[r]
+                                if !suppressed.contains(h) { buffer[w] = h; w += 1 } else if !any { any = boilerplateFilter.contains(h) }
+                            }
+                            flags[d] = any
                         }
+                        return (base, w - base)
                     }
-                    return (base, w - base)
                 }
             }
         }
@@ -114,7 +126,8 @@ public struct KeptShingles: Sendable {
         ranges.removeAll()
         newStart[n] = write
         shingles.removeLast(shingles.count - write)
-        return KeptShingles(start: newStart, hashes: shingles, commonShingles: common, boilerplateShingles: boilerplate)
+        return KeptShingles(start: newStart, hashes: shingles, commonShingles: common, boilerplateShingles: boilerplate,
+                            hasBoilerplate: hasBoilerplate)
     }
 
     /// Keys in more than `maxDocuments` articles (`common`) and keys in at least

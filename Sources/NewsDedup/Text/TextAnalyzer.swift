@@ -140,11 +140,18 @@ public struct TextAnalyzer: Sendable {
     // MARK: - Pass 2: term counts
 
     /// Pass 2: fills the term counts. Consumes the token streams.
-    public func terms(_ tokenized: consuming TokenizedCorpus, boilerplate: [UInt32]) -> AnalyzedCorpus {
+    /// `hasBoilerplate[d]`: whether article d may have a boilerplate shingle (`KeptShingles`);
+    /// the others' bodies are not shingled again. Empty: every article may.
+    public func terms(_ tokenized: consuming TokenizedCorpus, boilerplate: [UInt32], hasBoilerplate: [Bool] = []) -> AnalyzedCorpus {
         var out = tokenized.analyzed
         var chunkList = tokenized.chunks
         tokenized.chunks = []
         let filter = ShingleFilter(boilerplate)
+        // Each chunk's first article, over the whole corpus.
+        var firstArticle = [0]
+        for c in chunkList { firstArticle.append(firstArticle[firstArticle.count - 1] + c.range.count) }
+        precondition(hasBoilerplate.isEmpty || hasBoilerplate.count == firstArticle[firstArticle.count - 1],
+                     "terms: boilerplate flags for \(hasBoilerplate.count) articles")
         let k = max(1, shingleSize)
         let weight = Float(titleWeight)
         var counted = chunkList.withUnsafeMutableBufferPointer { buffer -> [CountedChunk] in
@@ -152,7 +159,8 @@ public struct TextAnalyzer: Sendable {
             if buffer.isEmpty { return [] }
             return Parallel.mapChunks(buffer.count, chunks: buffer.count) { range -> CountedChunk in
                 let c = range.lowerBound
-                let result = countChunk(shared[c], boilerplate: filter, size: k, titleWeight: weight)
+                let result = countChunk(shared[c], boilerplate: filter, size: k, titleWeight: weight,
+                                        hasBoilerplate: hasBoilerplate.isEmpty ? nil : hasBoilerplate[firstArticle[c]..<firstArticle[c + 1]])
                 shared[c] = TokenChunk(range: 0..<0)   // frees this chunk's tokens
                 return result
             }
@@ -283,7 +291,8 @@ public struct TextAnalyzer: Sendable {
         return names
     }
 
-    private func countChunk(_ chunk: TokenChunk, boilerplate: ShingleFilter, size k: Int, titleWeight: Float) -> CountedChunk {
+    private func countChunk(_ chunk: TokenChunk, boilerplate: ShingleFilter, size k: Int, titleWeight: Float,
+                            hasBoilerplate: ArraySlice<Bool>?) -> CountedChunk {
         var counter = TermCounter(vocabulary: chunk.vocabulary)
         defer { counter.release() }
         var masked: [Bool] = []
@@ -297,7 +306,9 @@ public struct TextAnalyzer: Sendable {
                 if titleWeight > 0 { for p in start..<bodyStart { counter.count(tokens[p] & TokenChunk.idMask, titleWeight) } }
                 let body = tokens[bodyStart..<end]
                 var anyMasked = false
-                if !boilerplate.isEmpty && body.count >= k {
+                // An article without a boilerplate shingle in its set has none in its body.
+                let mayHave = hasBoilerplate.map { $0[$0.startIndex + a] } ?? true
+                if !boilerplate.isEmpty && body.count >= k && mayHave {
                     hashes.removeAll(keepingCapacity: true)
                     chunk.vocabulary.shingles(body, size: k, into: &hashes)
                     for (s, h) in hashes.enumerated() where boilerplate.contains(h) {

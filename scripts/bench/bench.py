@@ -31,6 +31,7 @@ import signal
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from pathlib import Path
@@ -134,33 +135,40 @@ def vm_rss(pid):
 
 def run_child(cmd, stdout_path, stderr_path, timeout, max_rss, env=None):
     """Runs cmd in its own session; returns wall seconds, peak RSS (ru_maxrss), exit status and
-    why it was killed, if it was. Polls 4 times a second for the timeout and the RSS cap."""
+    why it was killed, if it was. The wall time ends when wait4 returns (a blocking wait, so it
+    is not rounded up to a poll); a watcher thread checks the timeout and the RSS cap 4 times a
+    second."""
     with open(stdout_path, "wb") as out, open(stderr_path, "wb") as err:
         load_before = loadavg()
         t0 = time.perf_counter()
         p = subprocess.Popen(cmd, stdout=out, stderr=err, stdin=subprocess.DEVNULL, start_new_session=True, env=env)
-        killed, status, usage = None, None, None
-        while True:
-            pid, status, usage = os.wait4(p.pid, os.WNOHANG)
-            if pid == p.pid:
-                break
-            elapsed = time.perf_counter() - t0
-            reason = None
-            if timeout and elapsed > timeout:
-                reason = f"timeout after {timeout:.0f} s"
-            elif max_rss and vm_rss(p.pid) > max_rss:
-                reason = f"killed at RSS > {max_rss / 2**30:g} GiB (--max-rss-gib)"
-            if reason and killed is None:
-                killed = reason
-                try:
-                    os.killpg(p.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-            time.sleep(0.25)
+        killed = []
+        finished = threading.Event()
+
+        def watch():
+            while not finished.wait(0.25):
+                elapsed = time.perf_counter() - t0
+                reason = None
+                if timeout and elapsed > timeout:
+                    reason = f"timeout after {timeout:.0f} s"
+                elif max_rss and vm_rss(p.pid) > max_rss:
+                    reason = f"killed at RSS > {max_rss / 2**30:g} GiB (--max-rss-gib)"
+                if reason and not killed:
+                    killed.append(reason)
+                    try:
+                        os.killpg(p.pid, signal.SIGKILL)
+                    except ProcessLookupError:
+                        pass
+
+        watcher = threading.Thread(target=watch, daemon=True)
+        watcher.start()
+        _, status, usage = os.wait4(p.pid, 0)
         wall = time.perf_counter() - t0
+        finished.set()
+        watcher.join()
         p.returncode = os.waitstatus_to_exitcode(status)
     return {"wallSeconds": wall, "peakRSSBytes": usage.ru_maxrss * 1024, "exitCode": p.returncode,
-            "killed": killed, "userSeconds": usage.ru_utime, "systemSeconds": usage.ru_stime,
+            "killed": killed[0] if killed else None, "userSeconds": usage.ru_utime, "systemSeconds": usage.ru_stime,
             "loadBefore": load_before, "loadAfter": loadavg()}
 
 

@@ -105,6 +105,45 @@ final class CopyDetectionTests: XCTestCase {
         XCTAssertEqual(merged, Array(Set(b)).sorted())
     }
 
+    /// Candidate pairs agree with a dictionary per band: articles whose values agree on all of a
+    /// band's rows, buckets over the size limit skipped (and counted), empty articles left out;
+    /// bands read in groups whatever the band count, row count and thread count.
+    func testCandidatesAgreeWithADictionaryPerBand() {
+        var state: UInt64 = 5
+        func next() -> UInt64 { state &+= 0x9E37_79B9_7F4A_7C15; return ShingleHash.mix(state) }
+        let saved = Parallel.threads
+        defer { Parallel.threads = saved }
+        for (n, bands, rows) in [(0, 4, 2), (1, 4, 2), (300, 128, 2), (257, 20, 5), (120, 7, 3), (400, 3, 1)] {
+            let bins = 256
+            // Few distinct values, so many bands agree; a value row taken from a small pool.
+            var values = [UInt32](repeating: 0, count: n * bins)
+            for i in values.indices { values[i] = UInt32(next() % (rows == 1 ? 40 : 3)) }
+            let empty = Set((0..<n).filter { _ in next() % 9 == 0 })
+            let maxBucket = 25
+            var want = Set<UInt64>(), oversized = 0
+            for band in 0..<bands {
+                var buckets: [[UInt32]: [Int]] = [:]
+                for d in 0..<n where !empty.contains(d) {
+                    buckets[Array(values[(d * bins + band * rows)..<(d * bins + band * rows + rows)]), default: []].append(d)
+                }
+                for docs in buckets.values {
+                    if docs.count > maxBucket { oversized += 1; continue }
+                    for a in docs.indices { for b in (a + 1)..<docs.count { want.insert(UInt64(docs[a]) << 32 | UInt64(docs[b])) } }
+                }
+            }
+            for threads in [1, 2, 3] {
+                Parallel.threads = threads
+                let r = LSHIndex.candidates(Signatures(bins: bins, values: values), documentCount: n,
+                                            parameters: LSHParameters(bands: bands, rows: rows), maxBucketSize: maxBucket,
+                                            isEmpty: { empty.contains($0) })
+                let got = r.pairs.map { UInt64(UInt32($0.0)) << 32 | UInt64(UInt32($0.1)) }
+                XCTAssertEqual(got, want.sorted(), "n \(n), \(bands) x \(rows), \(threads) threads")
+                XCTAssertEqual(r.oversizedBuckets, oversized, "n \(n), \(bands) x \(rows), \(threads) threads")
+                if n >= 300 { XCTAssertFalse(got.isEmpty) }
+            }
+        }
+    }
+
     /// The suppression filter answers exactly like a set: small and large key sets (the
     /// prefilter and the table grow with them), keys 0, 1 and UInt32.max (the empty-slot
     /// marker must not be a key), duplicate keys, and as many absent keys probed as present ones.

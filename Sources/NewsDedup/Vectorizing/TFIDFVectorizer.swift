@@ -88,6 +88,9 @@ public struct TFIDFModel: Sendable {
         for d in 0..<n { counts[d + 1] += counts[d] }
         let rowStart = counts
         let total = rowStart[n]
+        // log of the small whole counts (most counts: a token counts 1, a headline token
+        // `titleWeight`), computed once by the same `log`, so the weights are the same.
+        let logOfCount = (0..<256).map { log(Double($0)) }
         var values: [Double] = []
         let columnIndex = [Int32](unsafeUninitializedCapacity: total) { columnBuffer, columnCount in
             values = [Double](unsafeUninitializedCapacity: total) { valueBuffer, valueCount in
@@ -106,7 +109,12 @@ public struct TFIDFModel: Sendable {
                             if c < 0 { continue }
                             let tf = Double(corpus.termCounts[p])
                             keys.append(UInt64(UInt32(c)) << 32 | UInt64(weights.count))
-                            weights.append((sublinear ? 1 + log(tf) : tf) * idf[Int(c)])
+                            var logTF = 0.0
+                            if sublinear {
+                                let whole = Int(exactly: tf) ?? -1
+                                logTF = whole >= 0 && whole < logOfCount.count ? logOfCount[whole] : log(tf)
+                            }
+                            weights.append((sublinear ? 1 + logTF : tf) * idf[Int(c)])
                         }
                         KeySort.sort(&keys, scratch: &scratch, fromByte: 4)
                         var norm = 0.0

@@ -60,16 +60,41 @@ public enum SharedPassage {
         static let limit = 64
 
         var words: Words
-        private var slotKeys: [UInt64]
-        private var slotFirst: [Int32]
-        private var next: [Int32]
-        /// Pairs (keys of words j and j + 1, the first non-zero) for the first `limit`
-        /// positions j of their first key.
-        private var pairFirstKeys: [UInt64]
-        private var pairSecondKeys: [UInt64]
-        private var pairFirst: [Int32]
-        private var pairNext: [Int32]
+        private let tables: Tables
+        private let mask: Int
         private let shift: UInt64
+
+        /// The tables, in one allocation: per slot (a power of two) the key and the first position
+        /// of a key, and the two keys and the first position of a pair (keys of words j and j + 1,
+        /// the first non-zero, for the first `limit` positions j of their first key); per
+        /// position the next position of its key and of its pair.
+        final class Tables {
+            let slotKeys: UnsafeMutablePointer<UInt64>
+            let pairFirstKeys: UnsafeMutablePointer<UInt64>
+            let pairSecondKeys: UnsafeMutablePointer<UInt64>
+            let slotFirst: UnsafeMutablePointer<Int32>
+            let pairFirst: UnsafeMutablePointer<Int32>
+            let next: UnsafeMutablePointer<Int32>
+            let pairNext: UnsafeMutablePointer<Int32>
+            private let raw: UnsafeMutableRawPointer
+
+            init(slots: Int, positions: Int) {
+                raw = .allocate(byteCount: 3 * 8 * slots + 2 * 4 * slots + 2 * 4 * positions, alignment: 8)
+                slotKeys = raw.bindMemory(to: UInt64.self, capacity: 3 * slots)
+                pairFirstKeys = slotKeys + slots
+                pairSecondKeys = pairFirstKeys + slots
+                slotFirst = (raw + 3 * 8 * slots).bindMemory(to: Int32.self, capacity: 2 * slots + 2 * positions)
+                pairFirst = slotFirst + slots
+                next = pairFirst + slots
+                pairNext = next + positions
+                // Only the keys need filling: the other fields of a slot are written when it is
+                // taken, a position's links when it is chained.
+                slotKeys.initialize(repeating: 0, count: slots)
+                pairFirstKeys.initialize(repeating: 0, count: slots)
+            }
+
+            deinit { raw.deallocate() }
+        }
 
         @inline(__always)
         private static func slot(_ k: UInt64, _ shift: UInt64) -> Int {
@@ -83,68 +108,65 @@ public enum SharedPassage {
 
         init(_ words: Words) {
             self.words = words
+            // At most two thirds full (a text has no more distinct words, or pairs, than words).
             var bits: UInt64 = 4
-            while (1 << bits) < 2 * words.count { bits += 1 }
+            while (1 << bits) < words.count + words.count / 2 { bits += 1 }
             let shift = 64 - bits
-            self.shift = shift
             let size = 1 << Int(bits)
             let mask = size - 1
-            var slotKeys = [UInt64](repeating: 0, count: size)
-            var slotFirst = [Int32](repeating: -1, count: size)
-            var slotLast = [Int32](repeating: -1, count: size)
-            var slotCount = [Int32](repeating: 0, count: size)
-            var next = [Int32](repeating: -1, count: words.count)
-            var pairFirstKeys = [UInt64](repeating: 0, count: size)
-            var pairSecondKeys = [UInt64](repeating: 0, count: size)
-            var pairFirst = [Int32](repeating: -1, count: size)
-            var pairLast = [Int32](repeating: -1, count: size)
-            var pairNext = [Int32](repeating: -1, count: words.count)
-            let keys = words.keys
-            for j in keys.indices {
-                let k = keys[j]
-                if k == 0 { continue }
-                var s = Indexed.slot(k, shift)
-                while slotKeys[s] != 0 && slotKeys[s] != k { s = (s + 1) & mask }
-                if slotKeys[s] == 0 {
-                    slotKeys[s] = k
-                    slotFirst[s] = Int32(j)
-                } else {
-                    next[Int(slotLast[s])] = Int32(j)
+            let n = words.count
+            let t = Tables(slots: size, positions: n)
+            self.tables = t
+            self.shift = shift
+            self.mask = mask
+            let slotKeys = t.slotKeys, slotFirst = t.slotFirst, next = t.next
+            let pairFirstKeys = t.pairFirstKeys, pairSecondKeys = t.pairSecondKeys, pairFirst = t.pairFirst, pairNext = t.pairNext
+            withUnsafeTemporaryAllocation(of: Int32.self, capacity: 3 * size) { scratch in
+                let slotLast = scratch.baseAddress!, slotCount = slotLast + size, pairLast = slotCount + size
+                words.keys.withUnsafeBufferPointer { keys in
+                    for j in 0..<n {
+                        let k = keys[j]
+                        if k == 0 { continue }
+                        var s = Indexed.slot(k, shift)
+                        while slotKeys[s] != 0 && slotKeys[s] != k { s = (s + 1) & mask }
+                        if slotKeys[s] == 0 {
+                            slotKeys[s] = k
+                            slotFirst[s] = Int32(j)
+                            slotCount[s] = 0
+                        } else {
+                            next[Int(slotLast[s])] = Int32(j)
+                        }
+                        next[j] = -1
+                        slotLast[s] = Int32(j)
+                        slotCount[s] += 1
+                        guard slotCount[s] <= Indexed.limit, j + 1 < n else { continue }
+                        let l = keys[j + 1]
+                        var p = Indexed.pairSlot(k, l, shift)
+                        while pairFirstKeys[p] != 0 && !(pairFirstKeys[p] == k && pairSecondKeys[p] == l) { p = (p + 1) & mask }
+                        if pairFirstKeys[p] == 0 {
+                            pairFirstKeys[p] = k
+                            pairSecondKeys[p] = l
+                            pairFirst[p] = Int32(j)
+                        } else {
+                            pairNext[Int(pairLast[p])] = Int32(j)
+                        }
+                        pairNext[j] = -1
+                        pairLast[p] = Int32(j)
+                    }
                 }
-                slotLast[s] = Int32(j)
-                slotCount[s] += 1
-                guard slotCount[s] <= Indexed.limit, j + 1 < keys.count else { continue }
-                let l = keys[j + 1]
-                var t = Indexed.pairSlot(k, l, shift)
-                while pairFirstKeys[t] != 0 && !(pairFirstKeys[t] == k && pairSecondKeys[t] == l) { t = (t + 1) & mask }
-                if pairFirstKeys[t] == 0 {
-                    pairFirstKeys[t] = k
-                    pairSecondKeys[t] = l
-                    pairFirst[t] = Int32(j)
-                } else {
-                    pairNext[Int(pairLast[t])] = Int32(j)
-                }
-                pairLast[t] = Int32(j)
             }
-            self.slotKeys = slotKeys
-            self.slotFirst = slotFirst
-            self.next = next
-            self.pairFirstKeys = pairFirstKeys
-            self.pairSecondKeys = pairSecondKeys
-            self.pairFirst = pairFirst
-            self.pairNext = pairNext
         }
 
         /// Calls `body` with the first `limit` positions of key `k` (non-zero), in increasing order.
         @inline(__always)
         func forEachPosition(of k: UInt64, _ body: (Int) -> Void) {
-            let mask = slotKeys.count - 1
+            let slotKeys = tables.slotKeys, next = tables.next
             var s = Indexed.slot(k, shift)
             while slotKeys[s] != k {
                 if slotKeys[s] == 0 { return }
                 s = (s + 1) & mask
             }
-            var j = slotFirst[s], n = 0
+            var j = tables.slotFirst[s], n = 0
             while j >= 0 && n < Indexed.limit {
                 body(Int(j))
                 j = next[Int(j)]
@@ -156,13 +178,13 @@ public enum SharedPassage {
         /// whose next word has key `l`, in increasing order.
         @inline(__always)
         func forEachPosition(of k: UInt64, followedBy l: UInt64, _ body: (Int) -> Void) {
-            let mask = pairFirstKeys.count - 1
+            let pairFirstKeys = tables.pairFirstKeys, pairSecondKeys = tables.pairSecondKeys, pairNext = tables.pairNext
             var t = Indexed.pairSlot(k, l, shift)
             while !(pairFirstKeys[t] == k && pairSecondKeys[t] == l) {
                 if pairFirstKeys[t] == 0 { return }
                 t = (t + 1) & mask
             }
-            var j = pairFirst[t]
+            var j = tables.pairFirst[t]
             while j >= 0 {
                 body(Int(j))
                 j = pairNext[Int(j)]
@@ -288,44 +310,44 @@ public enum SharedPassage {
                         }
                     }
                     starts[count] = Int32(i)
-                    keys[count] = fastKey(u, i, e, key: key, odd: odd, blocks: blocks) ?? SharedPassage.key(u, i, e)
+                    // A word of ASCII bytes whose key bytes are one run: keyed from 8-byte loads
+                    // (as `KeyBuilder` keys them), when they stay inside the text.
+                    var k: UInt64 = 0
+                    var keyed = false
+                    let length = e - i
+                    if length <= 64 && window(odd, i, length, blocks: blocks) == 0 {
+                        let m = window(key, i, length, blocks: blocks)
+                        if m == 0 {
+                            keyed = true
+                        } else {
+                            let first = m.trailingZeroBitCount
+                            let run = 64 - m.leadingZeroBitCount - first
+                            let at = i + first
+                            if m >> UInt64(first) == (run == 64 ? ~0 : (1 &<< UInt64(run)) &- 1) && at + ((run + 7) & ~7) <= n {
+                                if run <= 8 {
+                                    let x = load(base, at) | lower
+                                    k = run == 8 ? x : x & ((1 &<< UInt64(8 * run)) &- 1)
+                                } else {
+                                    var h = KeyBuilder.seed
+                                    var c = 0
+                                    while c < run {
+                                        var x = load(base, at + c) | lower
+                                        if run - c < 8 { x &= (1 &<< UInt64(8 * (run - c))) &- 1 }
+                                        h = KeyBuilder.step(h, x)
+                                        c += 8
+                                    }
+                                    k = KeyBuilder.finish(h, count: run)
+                                }
+                                keyed = true
+                            }
+                        }
+                    }
+                    keys[count] = keyed ? k : SharedPassage.key(u, i, e)
                     count += 1
                 }
             }
             return count
         }
-    }
-
-    /// The key of the word `u[i..<e]` from the masks (`words`), or nil when it must be keyed byte by byte.
-    @inline(__always)
-    private static func fastKey(_ u: UnsafeBufferPointer<UInt8>, _ i: Int, _ e: Int,
-                                key: UnsafeMutablePointer<UInt64>, odd: UnsafeMutablePointer<UInt64>, blocks: Int) -> UInt64? {
-        let length = e - i
-        guard length <= 64, window(odd, i, length, blocks: blocks) == 0 else { return nil }
-        let m = window(key, i, length, blocks: blocks)
-        if m == 0 { return 0 }
-        let first = m.trailingZeroBitCount
-        let count = 64 - m.leadingZeroBitCount - first
-        let run = count == 64 ? ~0 : (1 &<< UInt64(count)) &- 1
-        guard m >> UInt64(first) == run else { return nil }
-        let base = u.baseAddress!
-        let lower = ones &* 0x20
-        let at = i + first
-        if count <= 8 {
-            guard at + 8 <= u.count else { return nil }
-            let x = load(base, at) | lower
-            return count == 8 ? x : x & ((1 &<< UInt64(8 * count)) &- 1)
-        }
-        guard at + ((count + 7) & ~7) <= u.count else { return nil }
-        var h = KeyBuilder.seed
-        var k = 0
-        while k < count {
-            var x = load(base, at + k) | lower
-            if count - k < 8 { x &= (1 &<< UInt64(8 * (count - k))) &- 1 }
-            h = KeyBuilder.step(h, x)
-            k += 8
-        }
-        return KeyBuilder.finish(h, count: count)
     }
 
     /// The bits of `mask` (one per byte, `blocks` words) for bytes `i..<i + length` (length

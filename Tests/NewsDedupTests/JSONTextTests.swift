@@ -323,6 +323,72 @@ final class JSONTextTests: XCTestCase {
         XCTAssertEqual(SharedPassage.longest("-- x", "y --"), "")
     }
 
+    /// The excerpt as it was written before (`hasSuffix` asked of the growing string).
+    private static func referenceExcerpt(_ words: [Substring], added: [Bool], context: Int, limit: Int) -> String {
+        let n = words.count
+        guard added.contains(true) else { return "" }
+        var mark = added
+        var lastAdded = -1
+        for i in 0..<n where added[i] {
+            if lastAdded >= 0, i - lastAdded - 1 <= 2 { for j in (lastAdded + 1)..<i { mark[j] = true } }
+            lastAdded = i
+        }
+        var show = [Bool](repeating: false, count: n)
+        for i in 0..<n where mark[i] {
+            for j in max(0, i - context)...min(n - 1, i + context) { show[j] = true }
+        }
+        var out = "", shown = 0, i = 0, inMark = false
+        while i < n {
+            if !show[i] {
+                var j = i
+                while j < n && !show[j] { j += 1 }
+                if inMark { out += "</mark>"; inMark = false }
+                out += " <span class=\"gap\">… \(HTML.plural(j - i, "word")) in common …</span> "
+                i = j
+                continue
+            }
+            if shown >= limit {
+                if inMark { out += "</mark>"; inMark = false }
+                let rest = (i..<n).filter { added[$0] }.count
+                out += " <span class=\"gap\">… \(rest > 0 ? "\(HTML.plural(rest, "more added word")) not shown" : "cut") …</span>"
+                break
+            }
+            if mark[i] && !inMark { out += (out.isEmpty || out.hasSuffix(" ") ? "" : " ") + "<mark>"; inMark = true }
+            else if !mark[i] && inMark { out += "</mark>"; inMark = false }
+            out += (out.isEmpty || out.hasSuffix(" ") || out.hasSuffix("<mark>") ? "" : " ") + HTML.escape(words[i])
+            shown += 1
+            i += 1
+        }
+        if inMark { out += "</mark>" }
+        return HTML.trimmingWhitespace(out)
+    }
+
+    func testExcerptMatchesTheHasSuffixImplementation() {
+        var checked = 0
+        for seed in 0..<300 as Range<UInt64> {
+            // Words ending in a space that is not a Character of its own ("\u{600} "), in a control
+            // character escaped as a space ("storm\r"), in "<" or ">" (escaped), ...
+            let text = seed % 3 == 0 ? Self.asciiHeavyText(seed, words: 120) : Self.randomText(seed, pieces: 120)
+                + (seed % 5 == 0 ? " x\u{600} <mark> a\r b\u{600}  c" : "")
+            let words = WordDiff.words(text)
+            guard !words.isEmpty else { continue }
+            var diff = WordDiff(copy: words, ids: [Int32](repeating: -1, count: words.count), canonicalTrigrams: WordDiff.trigrams([]))
+            var state = seed &+ 99
+            diff.added = words.indices.map { _ in
+                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                return (state >> 33) % UInt64(2 + seed % 7) == 0
+            }
+            diff.addedCount = diff.added.filter { $0 }.count
+            XCTAssertEqual(diff.words.count, words.count)
+            for (context, limit) in [(4, 90), (1, 12), (0, 200)] {
+                let want = Self.referenceExcerpt(words, added: diff.added, context: context, limit: limit)
+                XCTAssertEqual(diff.excerptHTML(context: context, limit: limit), want, "seed \(seed)")
+                if !want.isEmpty { checked += 1 }
+            }
+        }
+        XCTAssertGreaterThan(checked, 600)
+    }
+
     /// The report's word key as it was computed before (String operations only).
     private static func referenceKey(_ w: Substring) -> String {
         var lower = w.lowercased()

@@ -276,7 +276,10 @@ final class JSONTextTests: XCTestCase {
         texts += (0..<100 as Range<UInt64>).map { Self.randomText($0, pieces: 40) }
         texts += ["", " ", "a", "a ", " a", "abcdefgh ", "abcdefghi ", "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456 end",
                   "\"Hello,\" she said.\n", "x\r\ny", "word \u{301}next", "end\u{600} x", "12345678 123456789 1234567890123456 ",
-                  String(repeating: "a", count: 40) + " " + String(repeating: "B", count: 33) + " z"]
+                  String(repeating: "a", count: 40) + " " + String(repeating: "B", count: 33) + " z",
+                  // Words of 64 bytes and more, across 64-byte blocks.
+                  "x " + String(repeating: "Ab", count: 32) + " " + String(repeating: "c", count: 64) + "! " + String(repeating: "Ab", count: 40) + " y",
+                  String(repeating: "q", count: 63) + " " + String(repeating: "-", count: 70) + " " + String(repeating: "9", count: 130)]
         // Old keys (FNV) to new keys: equal words must keep equal keys and different words different ones.
         var newOfOld: [UInt64: UInt64] = [:], oldOfNew: [UInt64: UInt64] = [:]
         var words = 0

@@ -294,19 +294,33 @@ public enum SharedPassage {
                 let valid: UInt64 = b == blocks - 1 && n & 63 != 0 ? (1 &<< UInt64(n & 63)) &- 1 : ~0
                 var wordStarts = ~s & ((s << 1) | before) & valid
                 before = s >> 63
+                // A word of at most 64 bytes starting here lies in this block and the next.
+                let clean = odd[b] == 0 && (b + 1 == blocks || odd[b + 1] == 0)
+                let blockKey = key[b], blockOdd = odd[b]
                 while wordStarts != 0 {
                     let offset = wordStarts.trailingZeroBitCount
                     wordStarts &= wordStarts &- 1
                     let i = b << 6 + offset
                     var e = n
                     let after = s & (~0 << UInt64(offset))
+                    // Its key and odd bits, from bit 0 (m: nil when the word is longer than 64 bytes
+                    // or has an odd byte).
+                    var m: UInt64? = nil
                     if after != 0 {
-                        e = b << 6 + after.trailingZeroBitCount
+                        // Ends in this block.
+                        let end = after.trailingZeroBitCount
+                        e = b << 6 + end
+                        let bits = (1 &<< UInt64(end - offset)) &- 1
+                        if clean || (blockOdd >> UInt64(offset)) & bits == 0 { m = (blockKey >> UInt64(offset)) & bits }
                     } else {
                         var bb = b + 1
                         while bb < blocks {
                             if sep[bb] != 0 { e = bb << 6 + sep[bb].trailingZeroBitCount; break }
                             bb += 1
+                        }
+                        let length = e - i
+                        if length <= 64 && (clean || window(odd, i, length, blocks: blocks) == 0) {
+                            m = window(key, i, length, blocks: blocks)
                         }
                     }
                     starts[count] = Int32(i)
@@ -314,9 +328,7 @@ public enum SharedPassage {
                     // (as `KeyBuilder` keys them), when they stay inside the text.
                     var k: UInt64 = 0
                     var keyed = false
-                    let length = e - i
-                    if length <= 64 && window(odd, i, length, blocks: blocks) == 0 {
-                        let m = window(key, i, length, blocks: blocks)
+                    if let m {
                         if m == 0 {
                             keyed = true
                         } else {

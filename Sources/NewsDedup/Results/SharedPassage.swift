@@ -1,8 +1,11 @@
 /// The longest run of words two texts share (compared case- and punctuation-insensitively),
 /// quoted from the first text. For the evidence in `duplicates.json` and `explain`.
 ///
-/// Words are split at spaces and newlines (`TextWords`) and compared by `key`, over the UTF-8
-/// bytes. A canonical shared by several copies is indexed once (`Indexed`).
+/// Words are split at spaces and newlines (`TextWords`) and compared by `key` (`KeyBuilder`:
+/// their letters and digits, lowercased, packed when at most 8 bytes, else a 64-bit hash; keys
+/// live for one comparison and are never stored), over the UTF-8 bytes, 8 bytes at a time
+/// where the text allows (`words`). A canonical shared by several copies is indexed once
+/// (`Indexed`).
 public enum SharedPassage {
     public static func longest(_ a: String, _ b: String, maxWords: Int = 40) -> String {
         longest(Words(a), in: Indexed(Words(b)), maxWords: maxWords)

@@ -78,6 +78,14 @@ final class DayTests: XCTestCase {
         }
         XCTAssertEqual(Day(daysSinceEpoch: 0).iso, "1970-01-01")
         XCTAssertEqual(Day(daysSinceEpoch: 20_042).iso, "2024-11-15")
+        // The byte-by-byte years (0 to 9999) against padding each number, and the years around.
+        for n in stride(from: Int32(-800_000), through: 2_990_000, by: 4_999) + [-719_528, -719_529, 2_932_896, 2_932_897] {
+            let (y, m, d) = Day.civilFromDays(Int(n))
+            XCTAssertEqual(Day(daysSinceEpoch: n).iso, Day.paddedISO(y, m, d), "day \(n)")
+        }
+        XCTAssertEqual(Day(daysSinceEpoch: -719_528).iso, "0000-01-01")
+        XCTAssertEqual(Day(daysSinceEpoch: 2_932_896).iso, "9999-12-31")
+        XCTAssertEqual(Day(daysSinceEpoch: 2_932_897).iso, "10000-01-01")
         XCTAssertEqual(Day(daysSinceEpoch: 20_042).description, "2024-11-15")
     }
 

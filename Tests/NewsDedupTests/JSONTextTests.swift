@@ -228,6 +228,170 @@ final class JSONTextTests: XCTestCase {
         XCTAssertEqual(SharedPassage.longest(other, repeated), Array(repeating: "the cat", count: 20).joined(separator: " ") + " ...")
     }
 
+    /// Mostly ASCII text of words from 1 to 40 bytes (so that word keys take the 8-bytes-at-a-time
+    /// path and every way out of it), punctuation around and inside words, and now and then a
+    /// non-ASCII scalar, a carriage return or a tab; words from a small vocabulary when `small`.
+    private static func asciiHeavyText(_ seed: UInt64, words: Int, small: Bool = false) -> String {
+        var state = seed &* 0x9E37_79B9_7F4A_7C15 &+ 11
+        func next(_ n: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((state >> 33) % UInt64(n))
+        }
+        let letters = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+        let vocabulary = ["the", "The", "THE", "cat", "sat,", "on", "mat.", "(mat)", "\"cat\"", "—", "--", "it's", "U.S.", "a"]
+        let separators = [" ", " ", " ", " ", " ", " ", "  ", "\n", "\n\n", "\r\n", "\t", " \u{301}", "\u{A0}"]
+        let marks = [".", ",", "\"", "'", "(", ")", "-", ":", "é", "İ", "😀", "\r", "\u{200D}", "ß"]
+        var out = ""
+        for w in 0..<words {
+            if w > 0 { out += separators[next(separators.count)] }
+            if small { out += vocabulary[next(vocabulary.count)]; continue }
+            let length = next(10) == 0 ? 9 + next(32) : 1 + next(10)
+            var word = String((0..<length).map { _ in letters[next(letters.count)] })
+            for _ in 0..<[0, 0, 0, 1, 1, 2][next(6)] {
+                let mark = marks[next(marks.count)]
+                switch next(3) {
+                case 0: word = mark + word
+                case 1: word += mark
+                default: word.insert(contentsOf: mark, at: word.index(word.startIndex, offsetBy: next(word.count + 1)))
+                }
+            }
+            out += word
+        }
+        return out
+    }
+
+    /// The shared passage's word key as it was computed before: FNV-1a over the key scalars.
+    private static func referenceFNVKey(_ w: Substring) -> UInt64 {
+        var h = ShingleHash.offsetBasis
+        var any = false
+        for u in w.unicodeScalars where Tokenizer.isWordScalar(u) {
+            any = true
+            for l in u.properties.lowercaseMapping.unicodeScalars { h = (h ^ UInt64(l.value)) &* ShingleHash.prime }
+        }
+        return any ? h : 0
+    }
+
+    func testSharedPassageWordKeysMatchTheByteByByteKey() {
+        var texts = (0..<300 as Range<UInt64>).map { Self.asciiHeavyText($0, words: Int($0 % 120) + 1) }
+        texts += (0..<100 as Range<UInt64>).map { Self.randomText($0, pieces: 40) }
+        texts += ["", " ", "a", "a ", " a", "abcdefgh ", "abcdefghi ", "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456 end",
+                  "\"Hello,\" she said.\n", "x\r\ny", "word \u{301}next", "end\u{600} x", "12345678 123456789 1234567890123456 ",
+                  String(repeating: "a", count: 40) + " " + String(repeating: "B", count: 33) + " z",
+                  // Words of 64 bytes and more, across 64-byte blocks.
+                  "x " + String(repeating: "Ab", count: 32) + " " + String(repeating: "c", count: 64) + "! " + String(repeating: "Ab", count: 40) + " y",
+                  String(repeating: "q", count: 63) + " " + String(repeating: "-", count: 70) + " " + String(repeating: "9", count: 130)]
+        // Old keys (FNV) to new keys: equal words must keep equal keys and different words different ones.
+        var newOfOld: [UInt64: UInt64] = [:], oldOfNew: [UInt64: UInt64] = [:]
+        var words = 0
+        for text in texts {
+            let w = SharedPassage.Words(text)
+            let split = TextWords.substrings(text, tabs: false)
+            XCTAssertEqual(w.keys, split.map(SharedPassage.key), text.debugDescription)
+            XCTAssertEqual(w.starts.map(Int.init), split.map { text.utf8.distance(from: text.utf8.startIndex, to: $0.startIndex) },
+                           text.debugDescription)
+            for (word, key) in zip(split, w.keys) {
+                let old = Self.referenceFNVKey(word)
+                XCTAssertEqual(key == 0, old == 0, word.debugDescription)
+                XCTAssertEqual(newOfOld[old, default: key], key, word.debugDescription)
+                XCTAssertEqual(oldOfNew[key, default: old], old, word.debugDescription)
+                newOfOld[old] = key
+                oldOfNew[key] = old
+                words += 1
+            }
+        }
+        XCTAssertGreaterThan(words, 10_000)
+        XCTAssertGreaterThan(newOfOld.count, 5_000)
+        // Short ASCII keys are the lowercased letters and digits themselves.
+        XCTAssertEqual(SharedPassage.key("\"Ab1,"), UInt64(0x31_62_61))
+        XCTAssertEqual(SharedPassage.key("(--)"), 0)
+    }
+
+    func testSharedPassageMatchesTheStringImplementationOnRepetitiveText() {
+        var nonEmpty = 0
+        for seed in 0..<120 as Range<UInt64> {
+            // Few distinct words: more than 64 positions of a key, many runs of one or two words.
+            let a = Self.asciiHeavyText(seed, words: 20 + Int(seed % 200), small: true)
+            let b = Self.asciiHeavyText(seed + 7_000, words: 20 + Int(seed * 7 % 300), small: true)
+            let c = Self.asciiHeavyText(seed + 9_000, words: 200, small: seed % 2 == 0)
+            for (x, y) in [(a, b), (b, a), (a, c), (c, b), (a, a + " " + b)] {
+                let want = Self.referenceLongest(x, y)
+                XCTAssertEqual(SharedPassage.longest(x, y), want, "seed \(seed)")
+                XCTAssertEqual(SharedPassage.longest(x, y, maxWords: 5), Self.referenceLongest(x, y, maxWords: 5), "seed \(seed)")
+                if !want.isEmpty { nonEmpty += 1 }
+            }
+        }
+        XCTAssertGreaterThan(nonEmpty, 400)
+        // Only single-word runs: the first word of the first text found in the second.
+        XCTAssertEqual(SharedPassage.longest("x one y two", "two z one"), "one")
+        XCTAssertEqual(SharedPassage.longest("-- x", "y --"), "")
+    }
+
+    /// The excerpt as it was written before (`hasSuffix` asked of the growing string).
+    private static func referenceExcerpt(_ words: [Substring], added: [Bool], context: Int, limit: Int) -> String {
+        let n = words.count
+        guard added.contains(true) else { return "" }
+        var mark = added
+        var lastAdded = -1
+        for i in 0..<n where added[i] {
+            if lastAdded >= 0, i - lastAdded - 1 <= 2 { for j in (lastAdded + 1)..<i { mark[j] = true } }
+            lastAdded = i
+        }
+        var show = [Bool](repeating: false, count: n)
+        for i in 0..<n where mark[i] {
+            for j in max(0, i - context)...min(n - 1, i + context) { show[j] = true }
+        }
+        var out = "", shown = 0, i = 0, inMark = false
+        while i < n {
+            if !show[i] {
+                var j = i
+                while j < n && !show[j] { j += 1 }
+                if inMark { out += "</mark>"; inMark = false }
+                out += " <span class=\"gap\">… \(HTML.plural(j - i, "word")) in common …</span> "
+                i = j
+                continue
+            }
+            if shown >= limit {
+                if inMark { out += "</mark>"; inMark = false }
+                let rest = (i..<n).filter { added[$0] }.count
+                out += " <span class=\"gap\">… \(rest > 0 ? "\(HTML.plural(rest, "more added word")) not shown" : "cut") …</span>"
+                break
+            }
+            if mark[i] && !inMark { out += (out.isEmpty || out.hasSuffix(" ") ? "" : " ") + "<mark>"; inMark = true }
+            else if !mark[i] && inMark { out += "</mark>"; inMark = false }
+            out += (out.isEmpty || out.hasSuffix(" ") || out.hasSuffix("<mark>") ? "" : " ") + HTML.escape(words[i])
+            shown += 1
+            i += 1
+        }
+        if inMark { out += "</mark>" }
+        return HTML.trimmingWhitespace(out)
+    }
+
+    func testExcerptMatchesTheHasSuffixImplementation() {
+        var checked = 0
+        for seed in 0..<300 as Range<UInt64> {
+            // Words ending in a space that is not a Character of its own ("\u{600} "), in a control
+            // character escaped as a space ("storm\r"), in "<" or ">" (escaped), ...
+            let text = seed % 3 == 0 ? Self.asciiHeavyText(seed, words: 120) : Self.randomText(seed, pieces: 120)
+                + (seed % 5 == 0 ? " x\u{600} <mark> a\r b\u{600}  c" : "")
+            let words = WordDiff.words(text)
+            guard !words.isEmpty else { continue }
+            var diff = WordDiff(copy: words, ids: [Int32](repeating: -1, count: words.count), canonicalTrigrams: WordDiff.trigrams([]))
+            var state = seed &+ 99
+            diff.added = words.indices.map { _ in
+                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                return (state >> 33) % UInt64(2 + seed % 7) == 0
+            }
+            diff.addedCount = diff.added.filter { $0 }.count
+            XCTAssertEqual(diff.words.count, words.count)
+            for (context, limit) in [(4, 90), (1, 12), (0, 200)] {
+                let want = Self.referenceExcerpt(words, added: diff.added, context: context, limit: limit)
+                XCTAssertEqual(diff.excerptHTML(context: context, limit: limit), want, "seed \(seed)")
+                if !want.isEmpty { checked += 1 }
+            }
+        }
+        XCTAssertGreaterThan(checked, 600)
+    }
+
     /// The report's word key as it was computed before (String operations only).
     private static func referenceKey(_ w: Substring) -> String {
         var lower = w.lowercased()

@@ -32,6 +32,28 @@ public struct Day: Hashable, Comparable, Sendable, Codable, CustomStringConverti
     /// `YYYY-MM-DD`.
     public var iso: String {
         let (y, m, d) = Day.civilFromDays(Int(daysSinceEpoch))
+        if y >= 0 && y <= 9999 {
+            // The common case written byte by byte (a small string: no allocation); results
+            // write one per member.
+            return String(unsafeUninitializedCapacity: 10) { b in
+                b[0] = 0x30 + UInt8(y / 1000)
+                b[1] = 0x30 + UInt8(y / 100 % 10)
+                b[2] = 0x30 + UInt8(y / 10 % 10)
+                b[3] = 0x30 + UInt8(y % 10)
+                b[4] = 0x2D
+                b[5] = 0x30 + UInt8(m / 10)
+                b[6] = 0x30 + UInt8(m % 10)
+                b[7] = 0x2D
+                b[8] = 0x30 + UInt8(d / 10)
+                b[9] = 0x30 + UInt8(d % 10)
+                return 10
+            }
+        }
+        return Day.paddedISO(y, m, d)
+    }
+
+    /// `iso` by padding each number with zeros (any year).
+    static func paddedISO(_ y: Int, _ m: Int, _ d: Int) -> String {
         func pad(_ v: Int, _ width: Int) -> String {
             let s = String(v)
             return String(repeating: "0", count: max(0, width - s.count)) + s

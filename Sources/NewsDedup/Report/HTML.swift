@@ -87,19 +87,25 @@ struct WordKeys {
     var count: Int { table.count }
 
     mutating func ids(_ words: [Substring]) -> [Int32] {
+        ids(WordDiff.Words(words))
+    }
+
+    /// The ids of `words`' keys, read from their text's bytes.
+    mutating func ids(_ words: WordDiff.Words) -> [Int32] {
         var out: [Int32] = []
         out.reserveCapacity(words.count)
         var scratch = [UInt8](repeating: 0, count: 64)
-        for var w in words {
-            let asciiCount = w.withUTF8 { u -> Int? in
-                if u.count > scratch.count { scratch = [UInt8](repeating: 0, count: u.count) }
-                return scratch.withUnsafeMutableBufferPointer { WordDiff.asciiKey(u, into: $0) }
-            }
-            if let n = asciiCount {
-                out.append(scratch.withUnsafeBufferPointer { id(of: UnsafeBufferPointer(rebasing: $0[..<n])) })
-            } else {
-                var key = WordDiff.key(w)
-                out.append(key.withUTF8 { id(of: $0) })
+        var text = words.text
+        text.withUTF8 { u in
+            for (w, r) in words.ranges.enumerated() {
+                let word = UnsafeBufferPointer(rebasing: u[r])
+                if word.count > scratch.count { scratch = [UInt8](repeating: 0, count: word.count) }
+                if let n = scratch.withUnsafeMutableBufferPointer({ WordDiff.asciiKey(word, into: $0) }) {
+                    out.append(scratch.withUnsafeBufferPointer { id(of: UnsafeBufferPointer(rebasing: $0[..<n])) })
+                } else {
+                    var key = WordDiff.key(words[w])
+                    out.append(key.withUTF8 { id(of: $0) })
+                }
             }
         }
         return out
@@ -117,7 +123,7 @@ struct WordKeys {
 /// and punctuation-insensitively), so an appended footer or a new lede stands out even when it
 /// is made of common words, and a reworded or misspelt word stands out alone.
 struct WordDiff {
-    var words: [Substring]
+    var words: Words
     /// Parallel to `words`.
     var added: [Bool]
     var addedCount: Int
@@ -125,6 +131,46 @@ struct WordDiff {
     /// `text.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" })`, over the UTF-8 bytes.
     static func words(_ text: String) -> [Substring] {
         TextWords.substrings(text, tabs: true)
+    }
+
+    /// The words of a text (`words`) as UTF-8 byte ranges: no `Substring` (and no retain of
+    /// the text) per word until one is asked for.
+    struct Words {
+        var text: String
+        var ranges: [Range<Int>]
+
+        init(_ text: String) {
+            var text = text
+            var ranges: [Range<Int>] = []
+            text.withUTF8 { u in
+                ranges.reserveCapacity(u.count / 5)
+                TextWords.forEachWord(in: u, tabs: true) { ranges.append($0..<$1) }
+            }
+            self.text = text
+            self.ranges = ranges
+        }
+
+        /// Words given as substrings (of any strings): their bytes one after the other.
+        init(_ words: [Substring]) {
+            var text = ""
+            var ranges: [Range<Int>] = []
+            ranges.reserveCapacity(words.count)
+            for w in words {
+                let start = text.utf8.count
+                text += w
+                ranges.append(start..<text.utf8.count)
+            }
+            self.text = text
+            self.ranges = ranges
+        }
+
+        var count: Int { ranges.count }
+        var isEmpty: Bool { ranges.isEmpty }
+
+        subscript(_ i: Int) -> Substring {
+            let utf8 = text.utf8
+            return text[utf8.index(utf8.startIndex, offsetBy: ranges[i].lowerBound)..<utf8.index(utf8.startIndex, offsetBy: ranges[i].upperBound)]
+        }
     }
 
     /// The word lowercased, without a possessive `'s` and without punctuation: `Trump’s` → `trump`.
@@ -254,6 +300,10 @@ struct WordDiff {
 
     /// `copy`'s words with their key ids (from the same `WordKeys` as the canonical's trigrams).
     init(copy: [Substring], ids: [Int32], canonicalTrigrams: TrigramSet) {
+        self.init(copy: Words(copy), ids: ids, canonicalTrigrams: canonicalTrigrams)
+    }
+
+    init(copy: Words, ids: [Int32], canonicalTrigrams: TrigramSet) {
         words = copy
         added = WordDiff.added(ids: ids, canonicalTrigrams: canonicalTrigrams)
         addedCount = added.reduce(0) { $0 + ($1 ? 1 : 0) }
@@ -276,12 +326,16 @@ struct WordDiff {
             for j in max(0, i - context)...min(n - 1, i + context) { show[j] = true }
         }
         var out = "", shown = 0, i = 0, inMark = false
+        // Whether `out` ends with the Character " ", and with "<mark>" (`hasSuffix`), kept as it
+        // grows rather than asked of it: `hasSuffix` walks Characters back from the end.
+        var endsWithSpace = false, endsWithMark = false
         while i < n {
             if !show[i] {
                 var j = i
                 while j < n && !show[j] { j += 1 }
                 if inMark { out += "</mark>"; inMark = false }
                 out += " <span class=\"gap\">… \(HTML.plural(j - i, "word")) in common …</span> "
+                endsWithSpace = true; endsWithMark = false
                 i = j
                 continue
             }
@@ -291,9 +345,19 @@ struct WordDiff {
                 out += " <span class=\"gap\">… \(rest > 0 ? "\(HTML.plural(rest, "more added word")) not shown" : "cut") …</span>"
                 break
             }
-            if mark[i] && !inMark { out += (out.isEmpty || out.hasSuffix(" ") ? "" : " ") + "<mark>"; inMark = true }
-            else if !mark[i] && inMark { out += "</mark>"; inMark = false }
-            out += (out.isEmpty || out.hasSuffix(" ") || out.hasSuffix("<mark>") ? "" : " ") + HTML.escape(words[i])
+            if mark[i] && !inMark {
+                // After a space, or a space added here, "<mark>" starts a Character of its own.
+                out += (out.isEmpty || endsWithSpace ? "" : " ") + "<mark>"
+                inMark = true; endsWithSpace = false; endsWithMark = true
+            } else if !mark[i] && inMark {
+                out += "</mark>"
+                inMark = false; endsWithSpace = false; endsWithMark = false
+            }
+            let word = HTML.escape(words[i])   // never holds "<"
+            out += (out.isEmpty || endsWithSpace || endsWithMark ? "" : " ") + word
+            // The Character " " is the byte 0x20 alone: only a word ending in that byte can end so.
+            endsWithSpace = word.utf8.last == 0x20 && out.hasSuffix(" ")
+            endsWithMark = false
             shown += 1
             i += 1
         }

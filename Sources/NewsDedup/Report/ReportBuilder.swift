@@ -353,7 +353,7 @@ struct ReportPage {
         let a = articles
         let canonical = a[g.canonical]
         var keys = WordKeys()
-        let canonWords = WordDiff.words(text(g.canonical))
+        let canonWords = WordDiff.Words(text(g.canonical))
         let canonIDs = keys.ids(canonWords)
         let canonTrigrams = WordDiff.trigrams(canonIDs)
         let canonTitleKeys = WordDiff.words(canonical.title).flatMap(WordDiff.parts)
@@ -366,7 +366,7 @@ struct ReportPage {
         let copies = zip(g.members, g.evidence).filter { $0.0 != g.canonical }
         for (m, e) in copies.prefix(caps.copies) {
             let x = a[m]
-            let words = WordDiff.words(text(m))
+            let words = WordDiff.Words(text(m))
             let ids = keys.ids(words)
             let diff = WordDiff(copy: words, ids: ids, canonicalTrigrams: canonTrigrams)
             let titleKeys = WordDiff.words(x.title).flatMap(WordDiff.parts)

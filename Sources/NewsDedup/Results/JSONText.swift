@@ -40,8 +40,15 @@ struct JSONText {
 
     @inline(__always)
     private mutating func indent(_ n: Int) {
-        for _ in 0..<(2 * n) { bytes.append(0x20) }
+        let width = 2 * n
+        if width <= JSONText.spaces.count {
+            JSONText.spaces.withUnsafeBufferPointer { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: $0[..<width])) }
+        } else {
+            for _ in 0..<width { bytes.append(0x20) }
+        }
     }
+
+    private static let spaces = [UInt8](repeating: 0x20, count: 32)
 
     /// Separator and indentation before a value (none right after a key or at the top level).
     @inline(__always)
@@ -93,6 +100,22 @@ struct JSONText {
         afterKey = true
     }
 
+    /// A key written in the source (the fields' names): its bytes as they are, having nothing
+    /// to escape.
+    mutating func key(_ k: StaticString) {
+        elementStart()
+        bytes.append(0x22)
+        k.withUTF8Buffer { u in
+            assert(!u.contains { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }, "a key with nothing to escape")
+            bytes.append(contentsOf: u)
+        }
+        bytes.append(0x22)
+        bytes.append(0x20)
+        bytes.append(0x3A)
+        bytes.append(0x20)
+        afterKey = true
+    }
+
     mutating func string(_ s: String) {
         elementStart()
         appendQuoted(s)
@@ -124,12 +147,12 @@ struct JSONText {
 
     // MARK: Fields (a key and its value; optional values are left out when nil, like `encodeIfPresent`)
 
-    mutating func field(_ k: String, _ v: String) { key(k); string(v) }
-    mutating func field(_ k: String, _ v: String?) { if let v { key(k); string(v) } }
-    mutating func field(_ k: String, _ v: Int) { key(k); int(v) }
-    mutating func field(_ k: String, _ v: Bool) { key(k); bool(v) }
-    mutating func field(_ k: String, _ v: Double) throws { key(k); try double(v) }
-    mutating func field(_ k: String, _ v: [String]) {
+    mutating func field(_ k: StaticString, _ v: String) { key(k); string(v) }
+    mutating func field(_ k: StaticString, _ v: String?) { if let v { key(k); string(v) } }
+    mutating func field(_ k: StaticString, _ v: Int) { key(k); int(v) }
+    mutating func field(_ k: StaticString, _ v: Bool) { key(k); bool(v) }
+    mutating func field(_ k: StaticString, _ v: Double) throws { key(k); try double(v) }
+    mutating func field(_ k: StaticString, _ v: [String]) {
         key(k)
         beginArray()
         for s in v { string(s) }

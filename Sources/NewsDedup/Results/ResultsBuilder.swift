@@ -23,10 +23,10 @@ enum ResultsBuilder {
         let a = s.corpus.articles
         let canonical = SharedPassage.Indexed(SharedPassage.Words(text(g.canonical)))
         let members = zip(g.members, g.evidence).map { (m, e) -> DuplicatesFile.Member in
-            let x = a[m]
             let passage = m == g.canonical ? "" : SharedPassage.longest(SharedPassage.Words(text(m)), in: canonical)
+            // Fields read one by one: a copy of the whole article would retain all its strings.
             return DuplicatesFile.Member(
-                id: x.id, title: x.title, source: x.source, date: x.date?.iso,
+                id: a[m].id, title: a[m].title, source: a[m].source, date: a[m].date?.iso,
                 role: m == g.canonical ? "canonical" : "copy", similarity: r6(e.cosine),
                 jaccard: r6(e.jaccard), containment: r6(e.containment), sharedShingles: e.shared,
                 sharedPassage: passage)
@@ -77,9 +77,8 @@ enum ResultsBuilder {
         let groups = s.duplicates.groups
         let dates = c.members.compactMap { a[$0].date }
         let members = zip(c.members, c.similarity).map { (m, sim) -> ClustersFile.Member in
-            let x = a[m]
             let g = s.duplicates.groupOfArticle[m]
-            return .init(id: x.id, title: x.title, source: x.source, date: x.date?.iso,
+            return .init(id: a[m].id, title: a[m].title, source: a[m].source, date: a[m].date?.iso,
                          similarity: r6(sim), duplicateGroup: g >= 0 ? groups[Int(g)].id : nil)
         }
         let sources: [String]

@@ -40,9 +40,10 @@ final class CSRMatrixTests: XCTestCase {
         }
     }
 
-    /// The double product gathers each row in SIMD registers: every entry must have the bits of
-    /// the plain scalar loop (`y[t] += v * x[t]` from 0, entries in row order), for k below 8,
-    /// of one block, two blocks a pass, an odd last block, overlapping last blocks; 1 and 2 threads.
+    /// The double product gathers rows in SIMD registers, in column tiles: every entry must have
+    /// the bits of the plain scalar loop (`y[t] += v * x[t]` from 0, entries in row order), for
+    /// k below 8, of one block, two blocks a pass, an odd block, a tail of k mod 8 columns;
+    /// default and tiny tiles; 1 and 2 threads.
     func testMultiplyMatchesPlainLoopBitForBit() throws {
         var rng = SplitMix64(seed: 78)
         let saved = Parallel.threads
@@ -65,6 +66,9 @@ final class CSRMatrixTests: XCTestCase {
                 XCTAssertEqual(y.rows, m)
                 XCTAssertEqual(y.columns, k)
                 XCTAssertEqual(y.elements.map(\.bitPattern), expected.elements.map(\.bitPattern), "\(m)x\(n) times \(n)x\(k), \(threads) thread(s)")
+                // Small column tiles and row blocks: partial sums carried across many tiles.
+                let tiled = try a.multiply(x, tileColumns: 3, rowBlock: 7)
+                XCTAssertEqual(tiled.elements.map(\.bitPattern), expected.elements.map(\.bitPattern), "tiled, \(m)x\(n) times \(n)x\(k), \(threads) thread(s)")
             }
         }
     }

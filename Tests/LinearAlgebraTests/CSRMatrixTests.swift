@@ -40,6 +40,39 @@ final class CSRMatrixTests: XCTestCase {
         }
     }
 
+    /// The double product gathers rows in SIMD registers, in column tiles: every entry must have
+    /// the bits of the plain scalar loop (`y[t] += v * x[t]` from 0, entries in row order), for
+    /// k below 8, of one block, two blocks a pass, an odd block, a tail of k mod 8 columns;
+    /// default and tiny tiles; 1 and 2 threads.
+    func testMultiplyMatchesPlainLoopBitForBit() throws {
+        var rng = SplitMix64(seed: 78)
+        let saved = Parallel.threads
+        defer { Parallel.threads = saved }
+        for (m, n, k, density) in [(1, 1, 1, 1.0), (30, 9, 3, 0.3), (40, 12, 7, 0.3), (60, 20, 8, 0.2), (70, 30, 12, 0.2),
+                                   (80, 25, 16, 0.2), (1300, 50, 20, 0.1), (90, 40, 23, 0.2), (700, 60, 30, 0.1),
+                                   (120, 33, 37, 0.2), (50, 25, 40, 0.3), (20, 20, 24, 0.0)] {
+            let a = TestSupport.randomSparse(m, n, density: density, signed: true, rng: &rng)
+            let x = TestSupport.randomMatrix(n, k, rng: &rng)
+            var expected = Matrix(zeros: m, k)
+            for i in 0..<m {
+                for p in a.rowStart[i]..<a.rowStart[i + 1] {
+                    let v = a.values[p], c = Int(a.columnIndex[p])
+                    for t in 0..<k { expected[i, t] += v * x[c, t] }
+                }
+            }
+            for threads in [1, 2] {
+                Parallel.threads = threads
+                let y = try a.multiply(x)
+                XCTAssertEqual(y.rows, m)
+                XCTAssertEqual(y.columns, k)
+                XCTAssertEqual(y.elements.map(\.bitPattern), expected.elements.map(\.bitPattern), "\(m)x\(n) times \(n)x\(k), \(threads) thread(s)")
+                // Small column tiles and row blocks: partial sums carried across many tiles.
+                let tiled = try a.multiply(x, tileColumns: 3, rowBlock: 7)
+                XCTAssertEqual(tiled.elements.map(\.bitPattern), expected.elements.map(\.bitPattern), "tiled, \(m)x\(n) times \(n)x\(k), \(threads) thread(s)")
+            }
+        }
+    }
+
     func testMultiplySmallKnownProduct() throws {
         // [[1, 0, 2], [0, 0, 0], [0, 3, 0]]
         let a = CSRMatrix(rows: 3, columns: 3, rowStart: [0, 2, 2, 3], columnIndex: [0, 2, 1], values: [1, 2, 3])

@@ -109,7 +109,8 @@ final class MatrixTests: XCTestCase {
 
     func testTransposed() {
         var rng = SplitMix64(seed: 15)
-        for (r, c) in [(1, 1), (1, 5), (5, 1), (3, 7), (8, 8)] {
+        // 33 x 70 crosses the 32 x 32 tiles' edges; 2000 x 40 and 40 x 2000 take the parallel path.
+        for (r, c) in [(1, 1), (1, 5), (5, 1), (3, 7), (8, 8), (33, 70), (2000, 40), (40, 2000)] {
             let m = TestSupport.randomMatrix(r, c, rng: &rng)
             let t = m.transposed
             XCTAssertEqual(t.rows, c)

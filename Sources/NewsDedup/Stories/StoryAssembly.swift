@@ -18,7 +18,9 @@ extension StoryClusterer {
             for q in voices.start[i]..<voices.start[i + 1] { flat[fill[l]] = Int(voices.members[q]); fill[l] += 1 }
         }
         let roots = (0..<v).filter { count[$0 + 1] > count[$0] }
-        let parts = Parallel.mapChunks(roots.count) { range -> [StoryCluster] in
+        // Several chunks a thread: stories differ widely in size, so two halves rarely take
+        // the same time (the parts are concatenated in order, then sorted).
+        let parts = Parallel.mapChunks(roots.count, chunks: max(1, min(roots.count, Parallel.threads * 4))) { range -> [StoryCluster] in
             var dense = [Double](repeating: 0, count: terms.matrix.columns)
             var used: [Int32] = []
             return range.map { r in

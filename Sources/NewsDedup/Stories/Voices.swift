@@ -177,12 +177,19 @@ struct VoiceSpace {
         // Norms and strongest terms, in parallel over voices.
         let T = max(1, postingTerms, sketchTerms)
         self.sketchTerms = sketchTerms
-        let perChunk = Parallel.mapChunks(v) { [groupRow, groupStart, groupColumn, groupValue] range -> ([Double], [Int], [Int32], [Float]) in
+        // The strongest first, ties by the smaller term: as one integer per entry, the weight's
+        // bits over the complement of the term (non-negative floats order as their bits), so
+        // the choice and the sort are integer ones. A negative or NaN weight (never seen from
+        // TF-IDF) takes the comparison sort instead, which orders the same otherwise.
+        let perChunk = Parallel.mapChunks(v, chunks: max(1, min(v, Parallel.threads * 8))) { [groupRow, groupStart, groupColumn, groupValue] range -> ([Double], [Int], [Int32], [Float]) in
             var norms: [Double] = [], counts: [Int] = [], tops: [Int32] = [], weights: [Float] = []
             var scratch: [(Int32, Float)] = []
+            var keys: [UInt64] = []
             for i in range {
                 scratch.removeAll(keepingCapacity: true)
+                keys.removeAll(keepingCapacity: true)
                 var sq = 0.0
+                var ordered = true
                 let g = groupRow[i]
                 let (cols, vals, lo, hi): ([Int32], [Double], Int, Int) = g < 0
                     ? (m.columnIndex, m.values, m.rowStart[Int(voices.members[voices.start[i]])], m.rowStart[Int(voices.members[voices.start[i]]) + 1])
@@ -190,10 +197,27 @@ struct VoiceSpace {
                 for p in lo..<hi where weight[Int(cols[p])] > 0 {
                     let x = vals[p] * weight[Int(cols[p])]
                     sq += x * x
-                    scratch.append((cols[p], Float(x)))
+                    let f = Float(x)
+                    if !(f >= 0) || f.sign == .minus { ordered = false }
+                    keys.append(UInt64(f.bitPattern) << 32 | UInt64(UInt32.max - UInt32(bitPattern: cols[p])))
                 }
                 let inv = sq > 0 ? 1 / sq.squareRoot() : 0
                 norms.append(inv)
+                if ordered {
+                    let kept = min(T, keys.count)
+                    if kept == 0 { counts.append(0); continue }
+                    keys.withUnsafeMutableBufferPointer { k in
+                        selectLargest(k.baseAddress!, k.count, kept)
+                        k[0..<kept].sort(by: >)
+                    }
+                    counts.append(kept)
+                    for q in 0..<kept {
+                        tops.append(Int32(bitPattern: UInt32.max - UInt32(truncatingIfNeeded: keys[q])))
+                        weights.append(Float(Double(Float(bitPattern: UInt32(truncatingIfNeeded: keys[q] >> 32))) * inv))
+                    }
+                    continue
+                }
+                for p in lo..<hi where weight[Int(cols[p])] > 0 { scratch.append((cols[p], Float(vals[p] * weight[Int(cols[p])]))) }
                 if scratch.count > T { StoryClusterer.selectBest(&scratch, T); scratch.removeLast(scratch.count - T) }
                 scratch.sort { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }
                 counts.append(scratch.count)
@@ -375,24 +399,31 @@ struct NeighbourSearch {
         }}}
     }
 
-    /// Per-thread scratch for exact similarities: the query voice scattered into a dense row.
+    /// Per-thread scratch for exact similarities: the query voice scattered into a dense row,
+    /// and the columns it set (`used[0..<usedCount]`, for clearing).
     final class Scratch {
         let dense: UnsafeMutablePointer<Float>
+        let used: UnsafeMutablePointer<Int32>
+        var usedCount = 0
         let columns: Int
-        var used: [Int32] = []
         init(columns: Int) {
             self.columns = max(1, columns)
             dense = .allocate(capacity: self.columns)
             dense.initialize(repeating: 0, count: self.columns)
+            used = .allocate(capacity: self.columns)
         }
-        deinit { dense.deallocate() }
+        deinit { dense.deallocate(); used.deallocate() }
     }
 
     /// Scatters voice i (scaled by its inverse norm and both sides' term factors: the gather
-    /// multiplies the other voice's raw values) into the scratch row.
+    /// multiplies the other voice's raw values) into the scratch row. A row's columns are
+    /// distinct, so `used` never outgrows the columns (one voice is scattered at a time).
     func scatter(_ i: Int, into s: Scratch, _ raw: Raw, sketch: Bool = false) {
+        let dense = s.dense, used = s.used
+        var n = s.usedCount
         if sketch {
-            for p in raw.topStart[i]..<raw.topStart[i + 1] { s.dense[Int(raw.topTerm[p])] = raw.topWeight[p]; s.used.append(raw.topTerm[p]) }
+            for p in raw.topStart[i]..<raw.topStart[i + 1] { dense[Int(raw.topTerm[p])] = raw.topWeight[p]; used[n] = raw.topTerm[p]; n += 1 }
+            s.usedCount = n
             return
         }
         let inv = raw.inverseNorm[i]
@@ -400,13 +431,15 @@ struct NeighbourSearch {
         for q in 0..<count {
             let t = Int(cols[q])
             let w = raw.weight[t]
-            if w > 0 { s.dense[t] = Float(vals[q] * w * w * inv); s.used.append(cols[q]) }
+            if w > 0 { dense[t] = Float(vals[q] * w * w * inv); used[n] = cols[q]; n += 1 }
         }
+        s.usedCount = n
     }
 
     func clear(_ s: Scratch) {
-        for t in s.used { s.dense[Int(t)] = 0 }
-        s.used.removeAll(keepingCapacity: true)
+        let dense = s.dense, used = s.used
+        for q in 0..<s.usedCount { dense[Int(used[q])] = 0 }
+        s.usedCount = 0
     }
 
     /// Similarity of the scattered query voice i to voice j.
@@ -483,7 +516,18 @@ struct NeighbourSearch {
             // Shortlisted voices with their sketch similarity and reduced cosine.
             var scored: [(Int32, Double, Float)] = []
             let scratch = Scratch(columns: columns)
-            for i in range {
+            // The chunk's voices by strongest term (then voice): voices of one story tend to
+            // follow each other, and share most of their candidates, whose sketches, reduced
+            // vectors and rows are then still in cache. Each voice's list is computed alone, so
+            // the order changes nothing but the order they are stored in; `listAt` puts them back.
+            let order = range.sorted { a, b in
+                let ta = space.topStart[a] < space.topStart[a + 1] ? space.topTerm[space.topStart[a]] : -1
+                let tb = space.topStart[b] < space.topStart[b + 1] ? space.topTerm[space.topStart[b]] : -1
+                return ta != tb ? ta < tb : a < b
+            }
+            var listAt = [Int](repeating: 0, count: range.count)
+            for i in order {
+                listAt[i - range.lowerBound] = nbrs.count
                 let dated = windowRange(i)
                 let sure = surelyInWindow(i)
                 let loI = i < vs.dated ? vs.lo[i] : 0
@@ -528,22 +572,31 @@ struct NeighbourSearch {
                     }
                     clear(scratch)
                 }
-                scored.sort { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }
                 if sketch && !scored.isEmpty {
-                    // The sketches chose the neighbours; their similarities are computed exactly
-                    // (the reduced cosines are the same).
-                    if scored.count > keep { scored.removeLast(scored.count - keep) }
+                    // The sketches chose the neighbours (the best `keep`, in any order); their
+                    // similarities are computed exactly (the reduced cosines are the same).
+                    selectBestScored(&scored, keep)
                     scatter(i, into: scratch, raw)
                     for q in scored.indices { scored[q].1 = mix(cosine(Int(scored[q].0), scratch, raw), scored[q].2) }
                     clear(scratch)
                     scored.removeAll { $0.1 <= 0 }
-                    scored.sort { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }
                 }
+                scored.sort { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }
                 let kept = min(keep, scored.count)
                 counts.append(kept)
                 for q in 0..<kept { nbrs.append(scored[q].0); sims.append(Float(scored[q].1)) }
             }
-            return (counts, nbrs, sims, candidates)
+            // Back to voice order.
+            var inOrder = [Int](repeating: 0, count: range.count)
+            for (q, i) in order.enumerated() { inOrder[i - range.lowerBound] = counts[q] }
+            var byVoice: [Int32] = [], simByVoice: [Float] = []
+            byVoice.reserveCapacity(nbrs.count)
+            simByVoice.reserveCapacity(sims.count)
+            for r in 0..<range.count {
+                byVoice.append(contentsOf: nbrs[listAt[r]..<listAt[r] + inOrder[r]])
+                simByVoice.append(contentsOf: sims[listAt[r]..<listAt[r] + inOrder[r]])
+            }
+            return (inOrder, byVoice, simByVoice, candidates)
           }}}}
         }
         var start = [0]
@@ -788,4 +841,30 @@ struct VoiceNames {
         let x = ids[start[a]..<start[a + 1]], y = ids[start[b]..<start[b + 1]]
         return x.isEmpty || y.isEmpty || ArticleNames.intersect(x, y)
     }
+}
+
+/// Moves the best `k` of `a` (by similarity, descending, ties by the smaller voice) to its
+/// front, in no particular order (quickselect: the set does not depend on the pivots, the
+/// order being total), and drops the rest.
+func selectBestScored(_ a: inout [(Int32, Double, Float)], _ k: Int) {
+    guard k > 0, k < a.count else { return }
+    @inline(__always) func better(_ x: (Int32, Double, Float), _ y: (Int32, Double, Float)) -> Bool {
+        x.1 != y.1 ? x.1 > y.1 : x.0 < y.0
+    }
+    a.withUnsafeMutableBufferPointer { b in
+        var lo = 0, hi = b.count - 1
+        while lo < hi {
+            let x = b[lo], y = b[(lo + hi) >> 1], z = b[hi]
+            // Median of three.
+            let pivot = better(x, y) ? (better(y, z) ? y : (better(x, z) ? z : x)) : (better(x, z) ? x : (better(y, z) ? z : y))
+            var i = lo, j = hi
+            while i <= j {
+                while better(b[i], pivot) { i += 1 }
+                while better(pivot, b[j]) { j -= 1 }
+                if i <= j { b.swapAt(i, j); i += 1; j -= 1 }
+            }
+            if k - 1 <= j { hi = j } else if k - 1 >= i { lo = i } else { break }
+        }
+    }
+    a.removeLast(a.count - k)
 }

@@ -263,3 +263,30 @@ final class StoryClusteringTests: XCTestCase {
         XCTAssertEqual(many[0], 2.0 / 20 * 1 / 19, accuracy: 1e-12)
     }
 }
+
+final class SelectFirstTests: XCTestCase {
+    /// The quickselect keeps exactly the first `k` of the total order (scores with many ties,
+    /// broken by the smaller id), for both element types the story stage uses.
+    func testSelectFirstKeepsTheFirstKOfTheOrder() {
+        var rng = SplitMix64(seed: 99)
+        for n in [0, 1, 2, 5, 40, 333] {
+            for k in [0, 1, 3, 20, n - 1, n, n + 2] where k >= 0 {
+                let scores = (0..<n).map { _ in Float(rng.next() % 7) }
+                var pairs = scores.enumerated().map { (Int32($0.offset), $0.element) }.shuffled(using: &rng)
+                let want = pairs.sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }.prefix(max(0, k)).map(\.0)
+                StoryClusterer.selectBest(&pairs, k)
+                if k > 0 && k < n {
+                    XCTAssertEqual(Set(pairs.prefix(k).map(\.0)), Set(want), "pairs, n \(n), k \(k)")
+                }
+                var scored = scores.enumerated().map { (Int32($0.offset), Double($0.element), Float(0)) }.shuffled(using: &rng)
+                selectBestScored(&scored, k)
+                if k > 0 && k < n {
+                    XCTAssertEqual(scored.count, k)
+                    XCTAssertEqual(Set(scored.map(\.0)), Set(want), "scored, n \(n), k \(k)")
+                } else {
+                    XCTAssertEqual(scored.count, n)
+                }
+            }
+        }
+    }
+}

@@ -260,22 +260,9 @@ public struct StoryClusterer: Sendable {
     }
 
     /// Moves the `k` best entries (highest score, ties by smaller id: a total order, so the
-    /// chosen set is deterministic) to the front, in expected linear time (quickselect).
+    /// chosen set is deterministic) to the front, in expected linear time (`selectFirst`).
     static func selectBest(_ a: inout [(Int32, Float)], _ k: Int) {
-        func before(_ x: (Int32, Float), _ y: (Int32, Float)) -> Bool { x.1 != y.1 ? x.1 > y.1 : x.0 < y.0 }
-        guard k > 0, k < a.count else { return }
-        var lo = 0, hi = a.count - 1
-        var rng = SplitMix64(seed: UInt64(a.count))
-        while lo < hi {
-            let pivot = a[lo + Int(rng.next() % UInt64(hi - lo + 1))]
-            var i = lo, j = hi
-            while i <= j {
-                while before(a[i], pivot) { i += 1 }
-                while before(pivot, a[j]) { j -= 1 }
-                if i <= j { a.swapAt(i, j); i += 1; j -= 1 }
-            }
-            if k - 1 <= j { hi = j } else if k - 1 >= i { lo = i } else { return }
-        }
+        selectFirst(&a, k) { x, y in x.1 != y.1 ? x.1 > y.1 : x.0 < y.0 }
     }
 
     static func dot(_ a: [(Int32, Double)], _ b: [(Int32, Double)]) -> Double {
@@ -409,3 +396,24 @@ struct MergeHeap {
     }
 }
 
+/// Moves the `k` entries that come first in the total order `before` to the front of `a`, in
+/// no particular order, in expected linear time (quickselect with pivots drawn from a generator
+/// seeded by the count; the chosen set does not depend on them, the order being total).
+@inline(__always)
+func selectFirst<T>(_ a: inout [T], _ k: Int, by before: (T, T) -> Bool) {
+    guard k > 0, k < a.count else { return }
+    var rng = SplitMix64(seed: UInt64(a.count))
+    a.withUnsafeMutableBufferPointer { b in
+        var lo = 0, hi = b.count - 1
+        while lo < hi {
+            let pivot = b[lo + Int(rng.next() % UInt64(hi - lo + 1))]
+            var i = lo, j = hi
+            while i <= j {
+                while before(b[i], pivot) { i += 1 }
+                while before(pivot, b[j]) { j -= 1 }
+                if i <= j { b.swapAt(i, j); i += 1; j -= 1 }
+            }
+            if k - 1 <= j { hi = j } else if k - 1 >= i { lo = i } else { return }
+        }
+    }
+}

@@ -843,28 +843,10 @@ struct VoiceNames {
     }
 }
 
-/// Moves the best `k` of `a` (by similarity, descending, ties by the smaller voice) to its
-/// front, in no particular order (quickselect: the set does not depend on the pivots, the
-/// order being total), and drops the rest.
+/// Keeps the best `k` of `a` (by similarity, descending, ties by the smaller voice), in no
+/// particular order (`selectFirst`), and drops the rest.
 func selectBestScored(_ a: inout [(Int32, Double, Float)], _ k: Int) {
     guard k > 0, k < a.count else { return }
-    @inline(__always) func better(_ x: (Int32, Double, Float), _ y: (Int32, Double, Float)) -> Bool {
-        x.1 != y.1 ? x.1 > y.1 : x.0 < y.0
-    }
-    a.withUnsafeMutableBufferPointer { b in
-        var lo = 0, hi = b.count - 1
-        while lo < hi {
-            let x = b[lo], y = b[(lo + hi) >> 1], z = b[hi]
-            // Median of three.
-            let pivot = better(x, y) ? (better(y, z) ? y : (better(x, z) ? z : x)) : (better(x, z) ? x : (better(y, z) ? z : y))
-            var i = lo, j = hi
-            while i <= j {
-                while better(b[i], pivot) { i += 1 }
-                while better(pivot, b[j]) { j -= 1 }
-                if i <= j { b.swapAt(i, j); i += 1; j -= 1 }
-            }
-            if k - 1 <= j { hi = j } else if k - 1 >= i { lo = i } else { break }
-        }
-    }
+    selectFirst(&a, k) { x, y in x.1 != y.1 ? x.1 > y.1 : x.0 < y.0 }
     a.removeLast(a.count - k)
 }

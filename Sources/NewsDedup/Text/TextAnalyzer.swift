@@ -106,8 +106,11 @@ public struct TextAnalyzer: Sendable {
                 builder.chunk.vocabulary.shingles(t[bodyStart..<end], size: k, into: &hashes)
                 if hashes.count == titleCount { builder.chunk.vocabulary.partial(t[bodyStart..<end], into: &hashes) }
                 KeySort.sort(&hashes, scratch: &scratch)
-                var last: UInt32? = nil
-                for h in hashes where h != last { builder.chunk.shingles.append(h); last = h }
+                hashes.withUnsafeBufferPointer { h in
+                    guard var last = h.first else { return }
+                    builder.chunk.shingles.append(last)
+                    for x in h.dropFirst() where x != last { builder.chunk.shingles.append(x); last = x }
+                }
                 builder.chunk.shingleEnd.append(builder.chunk.shingles.count)
                 builder.chunk.bodyStart.append(Int32(bodyStart))
                 builder.chunk.tokenEnd.append(Int32(end))

@@ -94,17 +94,24 @@ public struct TextAnalyzer: Sendable {
                 hashes.removeAll(keepingCapacity: true)
                 // The headline is its own shingle segment: for copies whose body was cut to
                 // almost nothing, the (lightly edited) headline is the remaining evidence.
+                // Each segment's shingles are hashed as soon as it is tokenized, from its bytes
+                // (`lastTextShingles`), while they are in cache.
                 let titleStart = builder.tokenCount
                 builder.add(TextNormalizer.foldQuotesAndDashes(a.title), tokenizer: tokenizer, stop: stop, body: false)
                 let bodyStart = builder.tokenCount
+                builder.lastTextShingles(size: k, from: titleStart, into: &hashes)
+                if hashes.isEmpty {
+                    let t = UnsafeBufferPointer(start: builder.tokens, count: bodyStart)
+                    builder.chunk.vocabulary.partial(t[titleStart..<bodyStart], into: &hashes)
+                }
+                let titleCount = hashes.count
                 builder.add(a.text, tokenizer: tokenizer, stop: stop, body: true)
                 let end = builder.tokenCount
-                let t = UnsafeBufferPointer(start: builder.tokens, count: end)
-                builder.chunk.vocabulary.shingles(t[titleStart..<bodyStart], size: k, into: &hashes)
-                if hashes.isEmpty { builder.chunk.vocabulary.partial(t[titleStart..<bodyStart], into: &hashes) }
-                let titleCount = hashes.count
-                builder.chunk.vocabulary.shingles(t[bodyStart..<end], size: k, into: &hashes)
-                if hashes.count == titleCount { builder.chunk.vocabulary.partial(t[bodyStart..<end], into: &hashes) }
+                builder.lastTextShingles(size: k, from: bodyStart, into: &hashes)
+                if hashes.count == titleCount {
+                    let t = UnsafeBufferPointer(start: builder.tokens, count: end)
+                    builder.chunk.vocabulary.partial(t[bodyStart..<end], into: &hashes)
+                }
                 KeySort.sort(&hashes, scratch: &scratch)
                 hashes.withUnsafeBufferPointer { h in
                     guard var last = h.first else { return }
@@ -505,6 +512,19 @@ private struct ChunkBuilder {
         }
     }
 
+    /// Appends the size-`k` shingle keys of the text the last `add` took, whose tokens are the
+    /// stream's from `first` on: `TokenVocabulary.shingles` of those tokens. For size 3 they are
+    /// hashed from the text's own token bytes, back to back in `text` and still in cache
+    /// (`TokenVocabulary.shingles3(bytes:ends:count:into:)`), not looked up by id in the arena.
+    func lastTextShingles(size k: Int, from first: Int, into out: inout [UInt32]) {
+        if k == 3 && text.count == tokenCount - first {
+            TokenVocabulary.shingles3(bytes: text.bytes, ends: text.ends, count: text.count, into: &out)
+        } else {
+            let t = UnsafeBufferPointer(start: tokens, count: tokenCount)
+            chunk.vocabulary.shingles(t[first..<tokenCount], size: k, into: &out)
+        }
+    }
+
     /// The chunk, its stream copied at its exact size; the lookup table freed.
     mutating func finish() -> TokenChunk {
         chunk.vocabulary.finishInterning()
@@ -792,6 +812,37 @@ struct TokenVocabulary: Sendable {
                         h2 = h3
                     }
                 }
+            }
+        }
+    }
+
+    /// `shingles3` of `n` tokens given as their bytes back to back (token `t` ends at `ends[t]`
+    /// and starts where token `t - 1` ends, 0 for the first: a `TokenBuffer`) rather than as ids:
+    /// the same keys for the same token bytes, with no lookup of each token's bytes by its id.
+    static func shingles3(bytes: UnsafePointer<UInt8>, ends: UnsafePointer<Int32>, count n: Int, into out: inout [UInt32]) {
+        guard n >= 3 else { return }
+        let prime = ShingleHash.prime
+        let old = out.count
+        out.append(contentsOf: repeatElement(0, count: n - 2))
+        out.withUnsafeMutableBufferPointer { written in
+            let keys = written.baseAddress! + old
+            var h1 = ShingleHash.offsetBasis, h2 = ShingleHash.offsetBasis
+            var b = 0
+            for q in 0..<n {
+                var h3 = ShingleHash.offsetBasis
+                h1 = (h1 ^ 0x20) &* prime
+                h2 = (h2 ^ 0x20) &* prime
+                let end = Int(ends[q])
+                while b < end {
+                    let x = UInt64(bytes[b])
+                    h1 = (h1 ^ x) &* prime
+                    h2 = (h2 ^ x) &* prime
+                    h3 = (h3 ^ x) &* prime
+                    b += 1
+                }
+                if q >= 2 { keys[q - 2] = ShingleHash.key(ShingleHash.mix(h1)) }
+                h1 = h2
+                h2 = h3
             }
         }
     }

@@ -64,7 +64,17 @@ public struct TextAnalyzer: Sendable {
 
         /// Tokenizes `n` more articles (in parallel chunks); `article(i)` gives the i-th of them.
         public mutating func add(count n: Int, article: (Int) -> Article) {
-            chunks.append(contentsOf: analyzer.tokenChunks(count: n, article: article))
+            add(count: n) { i -> (title: String, text: String) in
+                let a = article(i)
+                return (a.title, a.text)
+            }
+        }
+
+        /// `add(count:article:)` given only what pass 1 reads of each article, its headline and
+        /// text: a caller that owns the articles can hand these over without copying the whole
+        /// `Article` (its six strings retained and released again).
+        public mutating func add(count n: Int, texts: (Int) -> (title: String, text: String)) {
+            chunks.append(contentsOf: analyzer.tokenChunks(count: n, texts: texts))
             count += n
         }
 
@@ -80,7 +90,7 @@ public struct TextAnalyzer: Sendable {
         }
     }
 
-    func tokenChunks(count n: Int, article: (Int) -> Article) -> [TokenChunk] {
+    func tokenChunks(count n: Int, texts: (Int) -> (title: String, text: String)) -> [TokenChunk] {
         if n == 0 { return [] }
         let k = max(1, shingleSize)
         let chunkCount = max(1, (n + Self.chunkArticles - 1) / Self.chunkArticles)
@@ -90,7 +100,7 @@ public struct TextAnalyzer: Sendable {
             defer { builder.release() }
             var hashes: [UInt32] = [], scratch: [UInt32] = []
             for index in range {
-                let a = article(index)
+                let a = texts(index)
                 hashes.removeAll(keepingCapacity: true)
                 // The headline is its own shingle segment: for copies whose body was cut to
                 // almost nothing, the (lightly edited) headline is the remaining evidence.

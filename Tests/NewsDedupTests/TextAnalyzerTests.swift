@@ -57,7 +57,10 @@ final class TextAnalyzerTests: XCTestCase {
     /// first-seen order through several table growths, for tokens of every length 1...24 that
     /// share prefixes and differ in any byte (the hash's head, overlapping tail and short forms).
     func testVocabularyInternMatchesDictionary() {
-        var vocabulary = TokenVocabulary()
+        // The default table (grown several times) and one sized up front (as pass 1 sizes it).
+        var growths: [Int] = []
+        for initial in [TokenVocabulary(), TokenVocabulary(expectedTokens: 20_000)] {
+        var vocabulary = initial
         var reference: [String: UInt32] = [:]
         var state: UInt64 = 7
         let alphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789'".utf8)
@@ -82,6 +85,9 @@ final class TextAnalyzerTests: XCTestCase {
         XCTAssertGreaterThan(reference.count, 5000, "the table grew several times")
         let the = Array("the".utf8).withUnsafeBufferPointer { vocabulary.intern($0, stopWords: ["the"]) }
         XCTAssertTrue(vocabulary.isStop[Int(the)])
+        growths.append(vocabulary.generation)
+        }
+        XCTAssertLessThan(growths[1] + 2, growths[0], "the table sized up front grew less")
     }
 
     /// Interning a text's tokens with the slot hints read before any of them is interned (as

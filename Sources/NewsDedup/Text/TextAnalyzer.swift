@@ -1,4 +1,9 @@
 import LinearAlgebra
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Tokenizes articles, in parallel, into shingle sets (for copy detection) and TF-IDF term
 /// counts. Two passes, so that the outlet boilerplate the shingles reveal can be kept out of
@@ -456,7 +461,7 @@ private struct ChunkBuilder {
         // Room for long articles (news runs 400-600 tokens; the synthetic corpus 505), so the
         // stream is not doubled and copied part-way.
         tokenCapacity = max(1024, range.count * 640)
-        tokens = .allocate(capacity: tokenCapacity)
+        tokens = TokenStorage.allocate(tokenCapacity)
         keys = .allocate(capacity: keyCapacity)
         hints = .allocate(capacity: keyCapacity)
         // An article has about as many distinct shingles as tokens: the same room, so the
@@ -471,10 +476,7 @@ private struct ChunkBuilder {
         if n == 0 { return }
         if tokenCount + n > tokenCapacity {
             let grown = max(2 * tokenCapacity, tokenCount + n)
-            let bigger = UnsafeMutablePointer<UInt32>.allocate(capacity: grown)
-            bigger.moveInitialize(from: tokens, count: tokenCount)
-            tokens.deallocate()
-            tokens = bigger
+            tokens = TokenStorage.reallocate(tokens, grown)
             tokenCapacity = grown
         }
         if n > keyCapacity {
@@ -543,12 +545,14 @@ private struct ChunkBuilder {
         chunk.vocabulary.finishInterning()
         // Trim the growth slack (arrays grow by doubling): a copy of exactly the used size.
         chunk.shingles = chunk.shingles.withUnsafeBufferPointer { Array($0) }
-        chunk.tokens = Array(UnsafeBufferPointer(start: tokens, count: tokenCount))
+        // Shrunk in place (`realloc`), not copied: no second stream, no fresh pages to fault in.
+        chunk.tokens = TokenStorage(adopting: TokenStorage.reallocate(tokens, tokenCount), count: tokenCount)
+        tokens = TokenStorage.allocate(1)   // what `release()` frees
         return chunk
     }
 
     func release() {
-        tokens.deallocate()
+        free(tokens)
         text.release()
         keys.deallocate()
         hints.deallocate()
@@ -585,7 +589,7 @@ public struct TokenizedCorpus: Sendable {
 struct TokenChunk: Sendable {
     var range: Range<Int>
     var vocabulary = TokenVocabulary()
-    var tokens: [UInt32] = []
+    var tokens = TokenStorage()
     /// Per article: where its body starts and its tokens end in `tokens` (its headline starts
     /// where the previous article's tokens end).
     var bodyStart: [Int32] = []
@@ -601,6 +605,44 @@ struct TokenChunk: Sendable {
     static let idMask: UInt32 = ~capitalisedBit
 
     init(range: Range<Int>) { self.range = range }
+}
+
+/// A chunk's token stream (`TokenChunk.tokens`) in `malloc`'d memory, freed with its last
+/// reference: pass 1 writes it in place and shrinks it to its size with `realloc` (an array of
+/// exactly its size was a copy of the whole stream into fresh pages), pass 2 reads it.
+final class TokenStorage: @unchecked Sendable {
+    private let base: UnsafeMutablePointer<UInt32>?
+    let count: Int
+
+    init() {
+        base = nil
+        count = 0
+    }
+
+    /// Takes over `base` (from `allocate` or `reallocate`), whose first `count` tokens are set.
+    init(adopting base: UnsafeMutablePointer<UInt32>, count: Int) {
+        self.base = base
+        self.count = count
+    }
+
+    deinit { free(base) }
+
+    func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<UInt32>) throws -> R) rethrows -> R {
+        try body(UnsafeBufferPointer(start: base, count: count))
+    }
+
+    /// Room for `capacity` tokens, to be freed with `free` (or adopted).
+    static func allocate(_ capacity: Int) -> UnsafeMutablePointer<UInt32> {
+        guard let raw = malloc(max(1, capacity) * MemoryLayout<UInt32>.stride) else { fatalError("out of memory") }
+        return raw.bindMemory(to: UInt32.self, capacity: max(1, capacity))
+    }
+
+    /// `p` (from `allocate`) resized to `capacity` tokens, its first ones kept (in place when it
+    /// shrinks).
+    static func reallocate(_ p: UnsafeMutablePointer<UInt32>, _ capacity: Int) -> UnsafeMutablePointer<UInt32> {
+        guard let raw = realloc(p, max(1, capacity) * MemoryLayout<UInt32>.stride) else { fatalError("out of memory") }
+        return raw.bindMemory(to: UInt32.self, capacity: max(1, capacity))
+    }
 }
 
 /// A chunk-local token vocabulary: token bytes in one arena, an open-addressing table from

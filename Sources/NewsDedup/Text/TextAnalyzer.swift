@@ -128,12 +128,7 @@ public struct TextAnalyzer: Sendable {
                     builder.chunk.vocabulary.partial(t[bodyStart..<end], into: &hashes)
                 }
                 KeySort.sort(&hashes, scratch: &scratch)
-                hashes.withUnsafeBufferPointer { h in
-                    guard var last = h.first else { return }
-                    builder.chunk.shingles.append(last)
-                    for x in h.dropFirst() where x != last { builder.chunk.shingles.append(x); last = x }
-                }
-                builder.chunk.shingleEnd.append(builder.chunk.shingles.count)
+                hashes.withUnsafeBufferPointer { builder.appendShingles(sorted: $0) }
                 builder.chunk.bodyStart.append(Int32(bodyStart))
                 builder.chunk.tokenEnd.append(Int32(end))
                 builder.chunk.tokenCounts.append(Int32(end - bodyStart))
@@ -152,10 +147,10 @@ public struct TextAnalyzer: Sendable {
         result.tokenCounts.reserveCapacity(n)
         for c in chunks.indices {
             let base = result.shingles.count
-            result.shingles.append(contentsOf: chunks[c].shingles)
+            chunks[c].shingles.withUnsafeBufferPointer { result.shingles.append(contentsOf: $0) }
             for s in chunks[c].shingleEnd { result.shingleStart.append(base + s) }
             result.tokenCounts.append(contentsOf: chunks[c].tokenCounts)
-            chunks[c].shingles = []
+            chunks[c].shingles = TokenStorage()
             chunks[c].shingleEnd = []
             chunks[c].tokenCounts = []
         }
@@ -452,6 +447,10 @@ private struct ChunkBuilder {
     private var keys: UnsafeMutablePointer<TokenVocabulary.Key>
     private var hints: UnsafeMutablePointer<UInt64>
     private var keyCapacity = 1024
+    /// The chunk's shingle sets so far (`appendShingles`), moved to `chunk.shingles` by `finish`.
+    private var shingles: UnsafeMutablePointer<UInt32>
+    private var shingleCount = 0
+    private var shingleCapacity: Int
 
     init(range: Range<Int>) {
         chunk = TokenChunk(range: range)
@@ -465,8 +464,9 @@ private struct ChunkBuilder {
         keys = .allocate(capacity: keyCapacity)
         hints = .allocate(capacity: keyCapacity)
         // An article has about as many distinct shingles as tokens: the same room, so the
-        // array is not doubled (1, 2, 4 MiB, each one mapped and faulted in) on the way.
-        chunk.shingles.reserveCapacity(range.count * 640)
+        // buffer is not doubled (1, 2, 4 MiB, each one mapped and faulted in) on the way.
+        shingleCapacity = tokenCapacity
+        shingles = TokenStorage.allocate(shingleCapacity)
     }
 
     /// Appends the tokens of `text` to the stream; body tokens also count in `chunk.cases`.
@@ -527,6 +527,24 @@ private struct ChunkBuilder {
         }
     }
 
+    /// Ends the article's shingle set: appends `sorted` (ascending) without repeats.
+    mutating func appendShingles(sorted h: UnsafeBufferPointer<UInt32>) {
+        if shingleCount + h.count > shingleCapacity {
+            shingleCapacity = max(2 * shingleCapacity, shingleCount + h.count)
+            shingles = TokenStorage.reallocate(shingles, shingleCapacity)
+        }
+        if var last = h.first {
+            shingles[shingleCount] = last
+            shingleCount += 1
+            for x in h.dropFirst() where x != last {
+                shingles[shingleCount] = x
+                shingleCount += 1
+                last = x
+            }
+        }
+        chunk.shingleEnd.append(shingleCount)
+    }
+
     /// Appends the size-`k` shingle keys of the text the last `add` took, whose tokens are the
     /// stream's from `first` on: `TokenVocabulary.shingles` of those tokens. For size 3 they are
     /// hashed from the text's own token bytes, back to back in `text` and still in cache
@@ -543,8 +561,9 @@ private struct ChunkBuilder {
     /// The chunk, its stream copied at its exact size; the lookup table freed.
     mutating func finish() -> TokenChunk {
         chunk.vocabulary.finishInterning()
-        // Trim the growth slack (arrays grow by doubling): a copy of exactly the used size.
-        chunk.shingles = chunk.shingles.withUnsafeBufferPointer { Array($0) }
+        // The growth slack trimmed in place (`realloc`), as the token stream's below.
+        chunk.shingles = TokenStorage(adopting: TokenStorage.reallocate(shingles, shingleCount), count: shingleCount)
+        shingles = TokenStorage.allocate(1)   // what `release()` frees
         // Shrunk in place (`realloc`), not copied: no second stream, no fresh pages to fault in.
         chunk.tokens = TokenStorage(adopting: TokenStorage.reallocate(tokens, tokenCount), count: tokenCount)
         tokens = TokenStorage.allocate(1)   // what `release()` frees
@@ -553,6 +572,7 @@ private struct ChunkBuilder {
 
     func release() {
         free(tokens)
+        free(shingles)
         text.release()
         keys.deallocate()
         hints.deallocate()
@@ -594,7 +614,8 @@ struct TokenChunk: Sendable {
     /// where the previous article's tokens end).
     var bodyStart: [Int32] = []
     var tokenEnd: [Int32] = []
-    var shingles: [UInt32] = []
+    /// The articles' shingle sets one after another; article `a`'s ends at `shingleEnd[a]`.
+    var shingles = TokenStorage()
     var shingleEnd: [Int] = []
     var tokenCounts: [Int32] = []
     /// How each vocabulary id is written in the bodies (for `ArticleNames`).
@@ -607,9 +628,10 @@ struct TokenChunk: Sendable {
     init(range: Range<Int>) { self.range = range }
 }
 
-/// A chunk's token stream (`TokenChunk.tokens`) in `malloc`'d memory, freed with its last
-/// reference: pass 1 writes it in place and shrinks it to its size with `realloc` (an array of
-/// exactly its size was a copy of the whole stream into fresh pages), pass 2 reads it.
+/// A chunk's token stream or shingle sets (`TokenChunk.tokens`, `.shingles`) in `malloc`'d
+/// memory, freed with its last reference: pass 1 writes it in place and shrinks it to its size
+/// with `realloc` (an array of exactly its size was a copy of the whole stream into fresh
+/// pages), then pass 2 reads the tokens and `assemble` the shingles.
 final class TokenStorage: @unchecked Sendable {
     private let base: UnsafeMutablePointer<UInt32>?
     let count: Int

@@ -57,7 +57,10 @@ final class TextAnalyzerTests: XCTestCase {
     /// first-seen order through several table growths, for tokens of every length 1...24 that
     /// share prefixes and differ in any byte (the hash's head, overlapping tail and short forms).
     func testVocabularyInternMatchesDictionary() {
-        var vocabulary = TokenVocabulary()
+        // The default table (grown several times) and one sized up front (as pass 1 sizes it).
+        var growths: [Int] = []
+        for initial in [TokenVocabulary(), TokenVocabulary(expectedTokens: 20_000)] {
+        var vocabulary = initial
         var reference: [String: UInt32] = [:]
         var state: UInt64 = 7
         let alphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789'".utf8)
@@ -82,6 +85,9 @@ final class TextAnalyzerTests: XCTestCase {
         XCTAssertGreaterThan(reference.count, 5000, "the table grew several times")
         let the = Array("the".utf8).withUnsafeBufferPointer { vocabulary.intern($0, stopWords: ["the"]) }
         XCTAssertTrue(vocabulary.isStop[Int(the)])
+        growths.append(vocabulary.generation)
+        }
+        XCTAssertLessThan(growths[1] + 2, growths[0], "the table sized up front grew less")
     }
 
     /// Interning a text's tokens with the slot hints read before any of them is interned (as
@@ -158,6 +164,43 @@ final class TextAnalyzerTests: XCTestCase {
                     }
                 }
             }
+        }
+    }
+
+    /// Size-3 shingles hashed from a tokenized text's bytes (`TokenVocabulary.shingles3(bytes:...)`,
+    /// what pass 1 uses) against the same tokens hashed by vocabulary id and against
+    /// `ShingleHash.hash` of the token strings, on short texts and random texts with non-ASCII
+    /// letters, apostrophes, a trailing 's and one-letter words; keys already in the array stay.
+    func testShingles3FromBytesMatchesShinglesByID() {
+        let tokenizer = Tokenizer()
+        var vocabulary = TokenVocabulary()
+        var buffer = TokenBuffer(bytes: 16, tokens: 4)
+        defer { buffer.release() }
+        var rng = SplitMix64(seed: 21)
+        let pieces = ["port", "Strike", "O'Neill's", "caf\u{E9}", "\u{6771}\u{4EAC}", "42", "don't", "a", "Z\u{FC}rich", "\u{130}stanbul",
+                      ", ", ". ", " ", " \u{2014} ", "\n", "'"]
+        var texts = ["", "one", "one two", "one two three", "Port strike: O'Neill's caf\u{E9} in Z\u{FC}rich, \u{6771}\u{4EAC} 42 don't stop"]
+        for _ in 0..<60 {
+            let words = Int(rng.next() % 120)
+            texts.append((0..<words).map { _ in pieces[Int(rng.next() % UInt64(pieces.count))] }.joined(separator: " "))
+        }
+        for text in texts {
+            tokenizer.tokenize(text, into: &buffer)
+            var ids: [UInt32] = []
+            var lo = 0
+            for t in 0..<buffer.count {
+                let hi = Int(buffer.ends[t])
+                ids.append(vocabulary.intern(UnsafeBufferPointer(start: buffer.bytes + lo, count: hi - lo), stopWords: []))
+                lo = hi
+            }
+            var fromBytes: [UInt32] = [7], byID: [UInt32] = [7]
+            TokenVocabulary.shingles3(bytes: buffer.bytes, ends: buffer.ends, count: buffer.count, into: &fromBytes)
+            ids.withUnsafeBufferPointer { vocabulary.shingles3($0[...], into: &byID) }
+            XCTAssertEqual(fromBytes, byID, text)
+            let words = tokenizer.tokens(text)
+            XCTAssertEqual(words.count, buffer.count, text)
+            let expected = words.count < 3 ? [] : (0..<(words.count - 2)).map { ShingleHash.key(ShingleHash.hash(tokens: words[$0..<($0 + 3)])) }
+            XCTAssertEqual(Array(fromBytes.dropFirst()), expected, text)
         }
     }
 

@@ -286,11 +286,14 @@ public struct Pipeline: Sendable {
         CorpusReader(configuration: configuration.reader).read(paths: inputs) { corpus, range in
             corpus.articles.withUnsafeMutableBufferPointer { buffer in
                 let shared = SharedMutableBuffer(buffer)
-                stream.add(count: range.count) { i in
-                    let article = shared[range.lowerBound + i]
-                    shared[range.lowerBound + i].text = ""
-                    shared[range.lowerBound + i].textReleased = true
-                    return article
+                // The text is moved out and the article edited in place (through the pointer: the
+                // buffer's subscript copies the whole `Article` to read it and again to set it).
+                stream.add(count: range.count) { i -> (title: String, text: String) in
+                    let article = shared.base + (range.lowerBound + i)
+                    var text = ""
+                    swap(&text, &article.pointee.text)
+                    article.pointee.textReleased = true
+                    return (article.pointee.title, text)
                 }
             }
         }

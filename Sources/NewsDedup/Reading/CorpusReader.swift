@@ -84,7 +84,7 @@ public struct CorpusReader: Sendable {
         return corpus
     }
 
-    private func accept(_ article: Article, into corpus: inout Corpus, seen: inout Set<String>) {
+    private func accept(_ article: consuming Article, into corpus: inout Corpus, seen: inout Set<String>) {
         if seen.insert(article.id).inserted {
             corpus.articles.append(article)
         } else {
@@ -195,7 +195,7 @@ public struct CorpusReader: Sendable {
 
     // MARK: - JSONL
 
-    func readJSONL(_ file: InputFile, article: (Article) -> Void, issue: (InputIssue) -> Void, batchDone: () -> Void = {}) {
+    func readJSONL(_ file: InputFile, article: (consuming Article) -> Void, issue: (InputIssue) -> Void, batchDone: () -> Void = {}) {
         guard let handle = FileHandle(forReadingAtPath: file.path) else {
             issue(InputIssue(file: file.path, action: .skipped, reason: RawFile.openFailureReason(file.path)))
             return
@@ -284,10 +284,12 @@ public struct CorpusReader: Sendable {
                     }
                 }
             }
-            for chunk in parsed {
-                for (a, issues) in chunk {
-                    issues.forEach(issue)
-                    if let a { article(a) }
+            // Each article is moved out of `parsed` (`take()`) and on into the corpus, not copied
+            // (its six strings retained) and released with `parsed`.
+            for c in parsed.indices {
+                for k in parsed[c].indices {
+                    parsed[c][k].1.forEach(issue)
+                    if let a = parsed[c][k].0.take() { article(a) }
                 }
             }
             bufferOffset += Int64(consumedUpTo >= 0 ? consumedUpTo : buffer.count)

@@ -1,4 +1,9 @@
 import LinearAlgebra
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Tokenizes articles, in parallel, into shingle sets (for copy detection) and TF-IDF term
 /// counts. Two passes, so that the outlet boilerplate the shingles reveal can be kept out of
@@ -64,7 +69,17 @@ public struct TextAnalyzer: Sendable {
 
         /// Tokenizes `n` more articles (in parallel chunks); `article(i)` gives the i-th of them.
         public mutating func add(count n: Int, article: (Int) -> Article) {
-            chunks.append(contentsOf: analyzer.tokenChunks(count: n, article: article))
+            add(count: n) { i -> (title: String, text: String) in
+                let a = article(i)
+                return (a.title, a.text)
+            }
+        }
+
+        /// `add(count:article:)` given only what pass 1 reads of each article, its headline and
+        /// text: a caller that owns the articles can hand these over without copying the whole
+        /// `Article` (its six strings retained and released again).
+        public mutating func add(count n: Int, texts: (Int) -> (title: String, text: String)) {
+            chunks.append(contentsOf: analyzer.tokenChunks(count: n, texts: texts))
             count += n
         }
 
@@ -80,7 +95,7 @@ public struct TextAnalyzer: Sendable {
         }
     }
 
-    func tokenChunks(count n: Int, article: (Int) -> Article) -> [TokenChunk] {
+    func tokenChunks(count n: Int, texts: (Int) -> (title: String, text: String)) -> [TokenChunk] {
         if n == 0 { return [] }
         let k = max(1, shingleSize)
         let chunkCount = max(1, (n + Self.chunkArticles - 1) / Self.chunkArticles)
@@ -90,25 +105,30 @@ public struct TextAnalyzer: Sendable {
             defer { builder.release() }
             var hashes: [UInt32] = [], scratch: [UInt32] = []
             for index in range {
-                let a = article(index)
+                let a = texts(index)
                 hashes.removeAll(keepingCapacity: true)
                 // The headline is its own shingle segment: for copies whose body was cut to
                 // almost nothing, the (lightly edited) headline is the remaining evidence.
+                // Each segment's shingles are hashed as soon as it is tokenized, from its bytes
+                // (`lastTextShingles`), while they are in cache.
                 let titleStart = builder.tokenCount
                 builder.add(TextNormalizer.foldQuotesAndDashes(a.title), tokenizer: tokenizer, stop: stop, body: false)
                 let bodyStart = builder.tokenCount
+                builder.lastTextShingles(size: k, from: titleStart, into: &hashes)
+                if hashes.isEmpty {
+                    let t = UnsafeBufferPointer(start: builder.tokens, count: bodyStart)
+                    builder.chunk.vocabulary.partial(t[titleStart..<bodyStart], into: &hashes)
+                }
+                let titleCount = hashes.count
                 builder.add(a.text, tokenizer: tokenizer, stop: stop, body: true)
                 let end = builder.tokenCount
-                let t = UnsafeBufferPointer(start: builder.tokens, count: end)
-                builder.chunk.vocabulary.shingles(t[titleStart..<bodyStart], size: k, into: &hashes)
-                if hashes.isEmpty { builder.chunk.vocabulary.partial(t[titleStart..<bodyStart], into: &hashes) }
-                let titleCount = hashes.count
-                builder.chunk.vocabulary.shingles(t[bodyStart..<end], size: k, into: &hashes)
-                if hashes.count == titleCount { builder.chunk.vocabulary.partial(t[bodyStart..<end], into: &hashes) }
+                builder.lastTextShingles(size: k, from: bodyStart, into: &hashes)
+                if hashes.count == titleCount {
+                    let t = UnsafeBufferPointer(start: builder.tokens, count: end)
+                    builder.chunk.vocabulary.partial(t[bodyStart..<end], into: &hashes)
+                }
                 KeySort.sort(&hashes, scratch: &scratch)
-                var last: UInt32? = nil
-                for h in hashes where h != last { builder.chunk.shingles.append(h); last = h }
-                builder.chunk.shingleEnd.append(builder.chunk.shingles.count)
+                hashes.withUnsafeBufferPointer { builder.appendShingles(sorted: $0) }
                 builder.chunk.bodyStart.append(Int32(bodyStart))
                 builder.chunk.tokenEnd.append(Int32(end))
                 builder.chunk.tokenCounts.append(Int32(end - bodyStart))
@@ -127,10 +147,10 @@ public struct TextAnalyzer: Sendable {
         result.tokenCounts.reserveCapacity(n)
         for c in chunks.indices {
             let base = result.shingles.count
-            result.shingles.append(contentsOf: chunks[c].shingles)
+            chunks[c].shingles.withUnsafeBufferPointer { result.shingles.append(contentsOf: $0) }
             for s in chunks[c].shingleEnd { result.shingleStart.append(base + s) }
             result.tokenCounts.append(contentsOf: chunks[c].tokenCounts)
-            chunks[c].shingles = []
+            chunks[c].shingles = TokenStorage()
             chunks[c].shingleEnd = []
             chunks[c].tokenCounts = []
         }
@@ -427,18 +447,26 @@ private struct ChunkBuilder {
     private var keys: UnsafeMutablePointer<TokenVocabulary.Key>
     private var hints: UnsafeMutablePointer<UInt64>
     private var keyCapacity = 1024
+    /// The chunk's shingle sets so far (`appendShingles`), moved to `chunk.shingles` by `finish`.
+    private var shingles: UnsafeMutablePointer<UInt32>
+    private var shingleCount = 0
+    private var shingleCapacity: Int
 
     init(range: Range<Int>) {
         chunk = TokenChunk(range: range)
+        // About 28 distinct tokens per article in a chunk of a thousand news articles (32k in
+        // the synthetic night's chunks of 1,150).
+        chunk.vocabulary = TokenVocabulary(expectedTokens: range.count * 28)
         // Room for long articles (news runs 400-600 tokens; the synthetic corpus 505), so the
         // stream is not doubled and copied part-way.
         tokenCapacity = max(1024, range.count * 640)
-        tokens = .allocate(capacity: tokenCapacity)
+        tokens = TokenStorage.allocate(tokenCapacity)
         keys = .allocate(capacity: keyCapacity)
         hints = .allocate(capacity: keyCapacity)
         // An article has about as many distinct shingles as tokens: the same room, so the
-        // array is not doubled (1, 2, 4 MiB, each one mapped and faulted in) on the way.
-        chunk.shingles.reserveCapacity(range.count * 640)
+        // buffer is not doubled (1, 2, 4 MiB, each one mapped and faulted in) on the way.
+        shingleCapacity = tokenCapacity
+        shingles = TokenStorage.allocate(shingleCapacity)
     }
 
     /// Appends the tokens of `text` to the stream; body tokens also count in `chunk.cases`.
@@ -448,10 +476,7 @@ private struct ChunkBuilder {
         if n == 0 { return }
         if tokenCount + n > tokenCapacity {
             let grown = max(2 * tokenCapacity, tokenCount + n)
-            let bigger = UnsafeMutablePointer<UInt32>.allocate(capacity: grown)
-            bigger.moveInitialize(from: tokens, count: tokenCount)
-            tokens.deallocate()
-            tokens = bigger
+            tokens = TokenStorage.reallocate(tokens, grown)
             tokenCapacity = grown
         }
         if n > keyCapacity {
@@ -502,17 +527,52 @@ private struct ChunkBuilder {
         }
     }
 
+    /// Ends the article's shingle set: appends `sorted` (ascending) without repeats.
+    mutating func appendShingles(sorted h: UnsafeBufferPointer<UInt32>) {
+        if shingleCount + h.count > shingleCapacity {
+            shingleCapacity = max(2 * shingleCapacity, shingleCount + h.count)
+            shingles = TokenStorage.reallocate(shingles, shingleCapacity)
+        }
+        if var last = h.first {
+            shingles[shingleCount] = last
+            shingleCount += 1
+            for x in h.dropFirst() where x != last {
+                shingles[shingleCount] = x
+                shingleCount += 1
+                last = x
+            }
+        }
+        chunk.shingleEnd.append(shingleCount)
+    }
+
+    /// Appends the size-`k` shingle keys of the text the last `add` took, whose tokens are the
+    /// stream's from `first` on: `TokenVocabulary.shingles` of those tokens. For size 3 they are
+    /// hashed from the text's own token bytes, back to back in `text` and still in cache
+    /// (`TokenVocabulary.shingles3(bytes:ends:count:into:)`), not looked up by id in the arena.
+    func lastTextShingles(size k: Int, from first: Int, into out: inout [UInt32]) {
+        if k == 3 && text.count == tokenCount - first {
+            TokenVocabulary.shingles3(bytes: text.bytes, ends: text.ends, count: text.count, into: &out)
+        } else {
+            let t = UnsafeBufferPointer(start: tokens, count: tokenCount)
+            chunk.vocabulary.shingles(t[first..<tokenCount], size: k, into: &out)
+        }
+    }
+
     /// The chunk, its stream copied at its exact size; the lookup table freed.
     mutating func finish() -> TokenChunk {
         chunk.vocabulary.finishInterning()
-        // Trim the growth slack (arrays grow by doubling): a copy of exactly the used size.
-        chunk.shingles = chunk.shingles.withUnsafeBufferPointer { Array($0) }
-        chunk.tokens = Array(UnsafeBufferPointer(start: tokens, count: tokenCount))
+        // The growth slack trimmed in place (`realloc`), as the token stream's below.
+        chunk.shingles = TokenStorage(adopting: TokenStorage.reallocate(shingles, shingleCount), count: shingleCount)
+        shingles = TokenStorage.allocate(1)   // what `release()` frees
+        // Shrunk in place (`realloc`), not copied: no second stream, no fresh pages to fault in.
+        chunk.tokens = TokenStorage(adopting: TokenStorage.reallocate(tokens, tokenCount), count: tokenCount)
+        tokens = TokenStorage.allocate(1)   // what `release()` frees
         return chunk
     }
 
     func release() {
-        tokens.deallocate()
+        free(tokens)
+        free(shingles)
         text.release()
         keys.deallocate()
         hints.deallocate()
@@ -549,12 +609,13 @@ public struct TokenizedCorpus: Sendable {
 struct TokenChunk: Sendable {
     var range: Range<Int>
     var vocabulary = TokenVocabulary()
-    var tokens: [UInt32] = []
+    var tokens = TokenStorage()
     /// Per article: where its body starts and its tokens end in `tokens` (its headline starts
     /// where the previous article's tokens end).
     var bodyStart: [Int32] = []
     var tokenEnd: [Int32] = []
-    var shingles: [UInt32] = []
+    /// The articles' shingle sets one after another; article `a`'s ends at `shingleEnd[a]`.
+    var shingles = TokenStorage()
     var shingleEnd: [Int] = []
     var tokenCounts: [Int32] = []
     /// How each vocabulary id is written in the bodies (for `ArticleNames`).
@@ -565,6 +626,45 @@ struct TokenChunk: Sendable {
     static let idMask: UInt32 = ~capitalisedBit
 
     init(range: Range<Int>) { self.range = range }
+}
+
+/// A chunk's token stream or shingle sets (`TokenChunk.tokens`, `.shingles`) in `malloc`'d
+/// memory, freed with its last reference: pass 1 writes it in place and shrinks it to its size
+/// with `realloc` (an array of exactly its size was a copy of the whole stream into fresh
+/// pages), then pass 2 reads the tokens and `assemble` the shingles.
+final class TokenStorage: @unchecked Sendable {
+    private let base: UnsafeMutablePointer<UInt32>?
+    let count: Int
+
+    init() {
+        base = nil
+        count = 0
+    }
+
+    /// Takes over `base` (from `allocate` or `reallocate`), whose first `count` tokens are set.
+    init(adopting base: UnsafeMutablePointer<UInt32>, count: Int) {
+        self.base = base
+        self.count = count
+    }
+
+    deinit { free(base) }
+
+    func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<UInt32>) throws -> R) rethrows -> R {
+        try body(UnsafeBufferPointer(start: base, count: count))
+    }
+
+    /// Room for `capacity` tokens, to be freed with `free` (or adopted).
+    static func allocate(_ capacity: Int) -> UnsafeMutablePointer<UInt32> {
+        guard let raw = malloc(max(1, capacity) * MemoryLayout<UInt32>.stride) else { fatalError("out of memory") }
+        return raw.bindMemory(to: UInt32.self, capacity: max(1, capacity))
+    }
+
+    /// `p` (from `allocate`) resized to `capacity` tokens, its first ones kept (in place when it
+    /// shrinks).
+    static func reallocate(_ p: UnsafeMutablePointer<UInt32>, _ capacity: Int) -> UnsafeMutablePointer<UInt32> {
+        guard let raw = realloc(p, max(1, capacity) * MemoryLayout<UInt32>.stride) else { fatalError("out of memory") }
+        return raw.bindMemory(to: UInt32.self, capacity: max(1, capacity))
+    }
 }
 
 /// A chunk-local token vocabulary: token bytes in one arena, an open-addressing table from
@@ -582,6 +682,17 @@ struct TokenVocabulary: Sendable {
     private(set) var generation = 0
 
     var count: Int { isStop.count }
+
+    init() {}
+
+    /// A vocabulary whose table holds about `expectedTokens` distinct tokens (up to 64k) before
+    /// it grows: a chunk's table no longer grows four times on the way there (each growth
+    /// rehashes every token). Ids are first-seen order whatever the table's size.
+    init(expectedTokens: Int) {
+        var slots = table.count / 2
+        while slots < 2 * expectedTokens && slots < 1 << 17 { slots *= 2 }
+        if slots != table.count / 2 { table = [UInt64](repeating: 0, count: 2 * slots) }
+    }
 
     /// Frees the lookup table once every token is interned (pass 2 reads strings and stop flags
     /// only): 16 bytes per slot, twice the chunk's distinct tokens, for each of a night's chunks.
@@ -789,6 +900,37 @@ struct TokenVocabulary: Sendable {
                         h2 = h3
                     }
                 }
+            }
+        }
+    }
+
+    /// `shingles3` of `n` tokens given as their bytes back to back (token `t` ends at `ends[t]`
+    /// and starts where token `t - 1` ends, 0 for the first: a `TokenBuffer`) rather than as ids:
+    /// the same keys for the same token bytes, with no lookup of each token's bytes by its id.
+    static func shingles3(bytes: UnsafePointer<UInt8>, ends: UnsafePointer<Int32>, count n: Int, into out: inout [UInt32]) {
+        guard n >= 3 else { return }
+        let prime = ShingleHash.prime
+        let old = out.count
+        out.append(contentsOf: repeatElement(0, count: n - 2))
+        out.withUnsafeMutableBufferPointer { written in
+            let keys = written.baseAddress! + old
+            var h1 = ShingleHash.offsetBasis, h2 = ShingleHash.offsetBasis
+            var b = 0
+            for q in 0..<n {
+                var h3 = ShingleHash.offsetBasis
+                h1 = (h1 ^ 0x20) &* prime
+                h2 = (h2 ^ 0x20) &* prime
+                let end = Int(ends[q])
+                while b < end {
+                    let x = UInt64(bytes[b])
+                    h1 = (h1 ^ x) &* prime
+                    h2 = (h2 ^ x) &* prime
+                    h3 = (h3 ^ x) &* prime
+                    b += 1
+                }
+                if q >= 2 { keys[q - 2] = ShingleHash.key(ShingleHash.mix(h1)) }
+                h1 = h2
+                h2 = h3
             }
         }
     }

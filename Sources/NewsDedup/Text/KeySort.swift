@@ -28,6 +28,9 @@ enum KeySort {
             }
             return
         }
+        // The histograms count in Int32 (wrapping, unchecked): callers sort one article's or
+        // one row's keys, far below this bound.
+        precondition(n <= Int(Int32.max), "KeySort.sort: \(n) keys; the counts are 32-bit")
         if scratch.count < n { scratch = [K](repeating: 0, count: n) }
         var inScratch = false
         keys.withUnsafeMutableBufferPointer { keyBuffer in

@@ -294,6 +294,37 @@ final class CopyDetectionTests: XCTestCase {
         XCTAssertFalse(detector.isCopy(PairEvidence(shared: 0, sizeA: 50, sizeB: 50, cosine: 1)))
     }
 
+    /// Verification (the cosine only for pairs passing the shingle tests) keeps exactly the
+    /// pairs `isCopy(measure)` keeps, with the same evidence; the groups' evidence (reused from
+    /// verification where it can) is each member measured against its canonical; measures are
+    /// symmetric.
+    func testVerificationAndGroupEvidenceMatchMeasuringEveryPair() throws {
+        var stages: [RunManifest.Stage] = []
+        let s = try Pipeline(configuration: Configuration())
+            .compute(inputs: [TestSupport.repositoryRoot.appendingPathComponent("Corpus").path], stages: &stages)
+        let n = s.corpus.articles.count
+        let detector = CopyDetector(Configuration().copies)
+        var pairs: [(Int32, Int32)] = []
+        for a in 0..<n { for b in 0..<n where a != b { pairs.append((Int32(a), Int32(b))) } }
+        let want = pairs.compactMap { (a, b) -> (Int32, Int32, PairEvidence)? in
+            let e = PairEvidence.measure(Int(a), Int(b), kept: s.kept, terms: s.terms)
+            return detector.isCopy(e) ? (a, b, e) : nil
+        }
+        let got = detector.verify(pairs[...], kept: s.kept, terms: s.terms)
+        XCTAssertGreaterThan(want.count, 4)
+        XCTAssertEqual(got.map { [$0.0, $0.1] }, want.map { [$0.0, $0.1] })
+        XCTAssertEqual(got.map(\.2), want.map(\.2))
+        for (a, b, e) in want {
+            XCTAssertEqual(PairEvidence.measure(Int(b), Int(a), kept: s.kept, terms: s.terms), e.swapped)
+        }
+        XCTAssertFalse(s.duplicates.groups.isEmpty)
+        for g in s.duplicates.groups {
+            for (m, e) in zip(g.members, g.evidence) where m != g.canonical {
+                XCTAssertEqual(e, PairEvidence.measure(g.canonical, m, kept: s.kept, terms: s.terms))
+            }
+        }
+    }
+
     // MARK: - Corpora
 
     private struct Doc {

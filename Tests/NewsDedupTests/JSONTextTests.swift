@@ -111,14 +111,16 @@ final class JSONTextTests: XCTestCase {
                   articles: strings.map { .init(id: $0, title: $0, loading: 1e-7) }, stories: [.init(id: "", title: "", loading: 0)]),
         ])
         let emptyTopics = TopicsFile(articles: 0, terms: 0, totalVariance: 0, topics: [])
-        func text(_ write: (inout JSONText) throws -> Void) rethrows -> Data {
-            var t = JSONText()
+        func text(capacity: Int = 1 << 16, _ write: (inout JSONText) throws -> Void) rethrows -> Data {
+            var t = JSONText(capacity: capacity)
             try write(&t)
             return Data(t.bytes)
         }
         let encoder = ResultsWriter.encoder()
         assertSameBytes(try text { try dupes.write(to: &$0) }, try encoder.encode(dupes), "duplicates")
         assertSameBytes(try text { try clusters.write(to: &$0) }, try encoder.encode(clusters), "clusters")
+        // A buffer that starts small and grows many times on the way.
+        assertSameBytes(try text(capacity: 1) { try clusters.write(to: &$0) }, try encoder.encode(clusters), "clusters, growing")
         assertSameBytes(try text { try topics.write(to: &$0) }, try encoder.encode(topics), "topics")
         assertSameBytes(try text { try emptyTopics.write(to: &$0) }, try encoder.encode(emptyTopics), "empty topics")
         for d in doubles {
@@ -129,6 +131,87 @@ final class JSONTextTests: XCTestCase {
             XCTAssertThrowsError(try encoder.encode([bad]))
             XCTAssertThrowsError(try text { try $0.double(bad) })
         }
+    }
+
+    /// Strings of every length up to 40 with a byte to escape (or a non-ASCII scalar) at each
+    /// position, so that the 8-bytes-at-a-time scan stops everywhere, one after another in a
+    /// buffer that grows; and a copy of a text keeps its bytes when the original goes on.
+    func testStringsEscapeAsJSONEncoderDoesAtEveryPosition() throws {
+        let encoder = ResultsWriter.encoder()
+        let specials = ["\"", "\\", "\n", "\u{1}", "\u{1F}", "/", "é", "😀", "\t\r", "\u{7F}"]
+        var strings: [String] = []
+        for length in 0...40 {
+            let plain = String((0..<length).map { Character(UnicodeScalar(0x61 + UInt8($0 % 26))) })
+            strings.append(plain)
+            for at in stride(from: 0, through: length, by: length > 20 ? 3 : 1) {
+                let special = specials[(length + at) % specials.count]
+                var s = plain
+                s.insert(contentsOf: special, at: s.index(s.startIndex, offsetBy: at))
+                strings.append(s)
+                strings.append(s + special + special)
+            }
+        }
+        var t = JSONText(capacity: 1)
+        for s in strings {
+            var one = JSONText(capacity: 1)
+            one.string(s)
+            assertSameBytes(Data(one.bytes), try encoder.encode(s), "string \(s.debugDescription)")
+        }
+        t.beginArray()
+        for s in strings { t.string(s) }
+        t.endArray()
+        assertSameBytes(Data(t.bytes), try encoder.encode(strings), "\(strings.count) strings")
+        var a = JSONText()
+        a.beginArray()
+        a.int(1)
+        let copy = a
+        a.int(2)
+        a.endArray()
+        var b = copy
+        b.int(-3)
+        b.endArray()
+        assertSameBytes(Data(a.bytes), try encoder.encode([1, 2]), "original")
+        assertSameBytes(Data(b.bytes), try encoder.encode([1, -3]), "copy")
+        for v in [0, 7, 10, -10, 99, 100, 123_456_789, Int.max, Int.min] {
+            var x = JSONText()
+            x.int(v)
+            assertSameBytes(Data(x.bytes), try encoder.encode(v), "int \(v)")
+        }
+    }
+
+    /// The report's numbers without `String(format:)`: every digit count it uses, exact ties
+    /// (rounded half to even, as the C library rounds), negatives that round to zero, tiny and
+    /// huge values, against `String(format:)` itself.
+    func testFixedDigitsMatchStringFormat() {
+        var values: [Double] = [0, -0.0, 0.5, 1.5, 2.5, -0.5, 0.125, 0.375, 0.0625, 1.0005, 0.0005, 0.0015, 0.0025, 2.675, 1.005,
+                                -0.0004, -0.00049, 5e-324, -5e-324, 2.2250738585072014e-308, 1e-300, 0.9995, 9.9995, 99.95, 0.05,
+                                4_503_599_627_370_495.5, 4_503_599_627_370_496, 9_007_199_254_740_991, -9_007_199_254_740_991,
+                                123.456, 1e15, 0.1, 0.2, 0.3, 100, 1e-3, 1e-4]
+        for k in 0..<2048 { values.append(Double(k) / 16); values.append(-Double(k) / 1024) }
+        var state: UInt64 = 42
+        for _ in 0..<4_000 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            let unit = Double(state >> 11) / Double(1 << 53)
+            let scale = [1e-6, 1e-3, 0.01, 1, 1, 1, 100, 1e4, 1e9, 1e15][Int(state % 10)]
+            values.append((state & 1 == 0 ? 1 : -1) * unit * scale)
+            // Values near a rounding boundary of 1 to 3 digits.
+            values.append(Double(Int(state >> 40) % 100_000) / 1000 + 0.0005)
+        }
+        var checked = 0
+        for x in values {
+            for digits in 0...3 {
+                let fast = HTML.fixedDigits(x, digits)
+                XCTAssertNotNil(fast, "\(x)")
+                XCTAssertEqual(fast, String(format: "%.\(digits)f", x), "\(x) to \(digits) digits")
+                checked += 1
+            }
+        }
+        XCTAssertGreaterThan(checked, 40_000)
+        // Out of the fast path's range: still the C library's text.
+        XCTAssertNil(HTML.fixedDigits(1e300, 2))
+        XCTAssertNil(HTML.fixedDigits(1.5, 6))
+        XCTAssertEqual(HTML.fixed(1e300, 2), String(format: "%.2f", 1e300))
+        XCTAssertEqual(HTML.fixed(.nan, 2), "–")
     }
 
     // MARK: Words
@@ -412,6 +495,23 @@ final class JSONTextTests: XCTestCase {
         XCTAssertEqual(WordDiff.key("Trump’s"), "trump")
         XCTAssertEqual(HTML.trimmingWhitespace(" \t a b \u{1680}"), "a b")
         XCTAssertEqual(HTML.trimmingWhitespace("\u{A0}x<mark>y</mark> "), "\u{A0}x<mark>y</mark>".trimmingCharacters(in: .whitespaces))
+    }
+
+    func testHeadlineWordPartsMatchTheCharacterSplit() {
+        func reference(_ w: Substring) -> [String] {
+            w.split(whereSeparator: { $0 == "-" || $0 == "–" || $0 == "—" || $0 == "/" || $0 == ":" }).map(WordDiff.key).filter { !$0.isEmpty }
+        }
+        var ascii = 0
+        var words: [Substring] = ["1-Musk’s", "x-ray", "--", "-a-", "a//b:c", "U.S.-China", "Trump's/Biden's", ":", "", "a\r\nb-c", "e\u{301}-x"]
+        for seed in 0..<200 as Range<UInt64> {
+            words += WordDiff.words(Self.randomText(seed, pieces: 30))
+            words += WordDiff.words(Self.asciiHeavyText(seed, words: 30).replacingOccurrences(of: ".", with: "-"))
+        }
+        for w in words {
+            XCTAssertEqual(WordDiff.parts(w), reference(w), w.debugDescription)
+            if w.utf8.allSatisfy({ $0 < 0x80 }) { ascii += 1 }
+        }
+        XCTAssertGreaterThan(ascii, 3000)
     }
 
     /// The report's key ids as they were numbered before (a `[String: Int32]` of `WordDiff.key`).

@@ -43,13 +43,7 @@ public struct CopyDetector: Sendable {
         // Exact verification of every candidate, in parallel.
         let pairs = candidates.pairs
         let verifiedChunks = Parallel.mapChunks(pairs.count) { range -> [(Int32, Int32, PairEvidence)] in
-            var out: [(Int32, Int32, PairEvidence)] = []
-            for p in range {
-                let (a, b) = pairs[p]
-                let e = PairEvidence.measure(Int(a), Int(b), kept: kept, terms: terms)
-                if isCopy(e) { out.append((a, b, e)) }
-            }
-            return out
+            verify(pairs[range], kept: kept, terms: terms)
         }
         let verified = verifiedChunks.flatMap { $0 }
         stats.verifiedPairs = verified.count
@@ -64,17 +58,19 @@ public struct CopyDetector: Sendable {
         // against the hub, and two articles that each share a different part of a third are
         // never joined through it.
         var neighbours = [[(Int32, Double)]](repeating: [], count: n)
-        var verifiedPairs = Set<UInt64>()
+        // Verified pairs (smaller index first) and their evidence, measured that way round.
+        var verifiedPairs = [UInt64: PairEvidence]()
+        verifiedPairs.reserveCapacity(verified.count)
         for (a, b, e) in verified {
             neighbours[Int(a)].append((b, e.containment))
             neighbours[Int(b)].append((a, e.containment))
-            verifiedPairs.insert(UInt64(UInt32(a)) << 32 | UInt64(UInt32(b)))
+            verifiedPairs[UInt64(UInt32(min(a, b))) << 32 | UInt64(UInt32(max(a, b)))] = a < b ? e : e.swapped
         }
         /// Two members of one group: verified copies of each other, or at least sharing the
         /// minimum evidence (two differently trimmed copies of one original overlap in the
         /// middle; two articles that each share a different part of a third do not).
         func overlaps(_ x: Int, _ y: Int) -> Bool {
-            if verifiedPairs.contains(UInt64(UInt32(min(x, y))) << 32 | UInt64(UInt32(max(x, y)))) { return true }
+            if verifiedPairs[UInt64(UInt32(min(x, y))) << 32 | UInt64(UInt32(max(x, y)))] != nil { return true }
             return PairEvidence.intersectionCount(kept.shingles(of: x), kept.shingles(of: y)) >= minShared
         }
         let order = canonical ?? CopyDetector.canonicalOrder(articles, analyzed: analyzed)
@@ -114,6 +110,10 @@ public struct CopyDetector: Sendable {
                         let size = kept.shingles(of: m).count
                         return PairEvidence(shared: size, sizeA: size, sizeB: size, cosine: 1)
                     }
+                    // A pair verified already is not measured again (the measures are symmetric).
+                    if let e = verifiedPairs[UInt64(UInt32(min(canonical, m))) << 32 | UInt64(UInt32(max(canonical, m)))] {
+                        return canonical < m ? e : e.swapped
+                    }
                     return PairEvidence.measure(canonical, m, kept: kept, terms: terms)
                 }
             }
@@ -125,6 +125,21 @@ public struct CopyDetector: Sendable {
         stats.groups = groups.count
         stats.articlesInGroups = groups.reduce(0) { $0 + $1.members.count }
         return DuplicateGroups(groups: groups, groupOfArticle: groupOf, stats: stats)
+    }
+
+    /// The candidate pairs that are copies (`isCopy`), with their evidence. The cosine is
+    /// computed only for pairs that pass the shingle tests (the others fail whatever it is).
+    func verify(_ pairs: ArraySlice<(Int32, Int32)>, kept: KeptShingles, terms: TermMatrix) -> [(Int32, Int32, PairEvidence)] {
+        var out: [(Int32, Int32, PairEvidence)] = []
+        let minShared = configuration.minSharedShingles, minContainment = configuration.minContainment
+        for (a, b) in pairs {
+            let sa = kept.shingles(of: Int(a)), sb = kept.shingles(of: Int(b))
+            var e = PairEvidence(shared: PairEvidence.intersectionCount(sa, sb), sizeA: sa.count, sizeB: sb.count, cosine: 0)
+            guard e.shared >= minShared && e.containment >= minContainment else { continue }
+            e.cosine = terms.cosine(Int(a), Int(b))
+            if isCopy(e) { out.append((a, b, e)) }
+        }
+        return out
     }
 
     /// Earliest date first (undated after dated), then longest body, then smallest id.

@@ -17,6 +17,10 @@ public struct PairEvidence: Sendable, Equatable {
         return m > 0 ? Double(shared) / Double(m) : 0
     }
 
+    /// The same pair measured the other way round (`measure(b, a)` for `measure(a, b)`: the
+    /// shared count and the cosine, a sum of products in column order, do not depend on it).
+    var swapped: PairEvidence { PairEvidence(shared: shared, sizeA: sizeB, sizeB: sizeA, cosine: cosine) }
+
     public static func intersectionCount(_ a: ArraySlice<UInt32>, _ b: ArraySlice<UInt32>) -> Int {
         var i = a.startIndex, j = b.startIndex, count = 0
         while i < a.endIndex && j < b.endIndex {

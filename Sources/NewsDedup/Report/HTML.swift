@@ -43,7 +43,45 @@ enum HTML {
 
     static func fixed(_ x: Double, _ digits: Int) -> String {
         guard x.isFinite else { return "–" }
-        return String(format: "%.\(digits)f", x)
+        return fixedDigits(x, digits) ?? String(format: "%.\(digits)f", x)
+    }
+
+    /// `String(format: "%.Nf", x)` for N in 0...3 and |x| < 2^53 (nil otherwise), without
+    /// Foundation's formatting (most of the cost of the report's numbers): x is exactly m * 2^e,
+    /// so x * 10^N is rounded from integers, half to even, as the C library rounds the exact
+    /// binary value; a negative x keeps its sign even when it rounds to zero (`-0.000`).
+    static func fixedDigits(_ x: Double, _ digits: Int) -> String? {
+        guard digits >= 0 && digits <= 3, x.isFinite else { return nil }
+        let a = x.magnitude
+        guard a < 9_007_199_254_740_992 else { return nil }   // 2^53
+        var scale: UInt64 = 1
+        for _ in 0..<digits { scale *= 10 }
+        var q: UInt64 = 0
+        if a != 0 {
+            let e = Int(a.exponentBitPattern)
+            let m = e == 0 ? a.significandBitPattern : a.significandBitPattern | (1 << 52)
+            let shift = 1075 - max(e, 1)      // a = m / 2^shift, shift >= 0 below 2^53
+            let n = m * scale                 // < 2^53 * 1000 < 2^63
+            if shift == 0 {
+                q = n
+            } else if shift < 64 {
+                q = n >> UInt64(shift)
+                let rest = n & ((1 << UInt64(shift)) - 1), half: UInt64 = 1 << UInt64(shift - 1)
+                if rest > half || (rest == half && q & 1 == 1) { q += 1 }
+            }                                 // else n < 2^63 <= half: rounds to 0
+        }
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 32) { buffer in
+            var end = 32, written = 0
+            repeat {
+                if written == digits && digits > 0 { end -= 1; buffer[end] = 0x2E }
+                end -= 1
+                buffer[end] = 0x30 + UInt8(q % 10)
+                q /= 10
+                written += 1
+            } while q > 0 || written <= digits
+            if x.sign == .minus { end -= 1; buffer[end] = 0x2D }
+            return String(decoding: UnsafeBufferPointer(rebasing: buffer[end..<32]), as: UTF8.self)
+        }
     }
 
     static func seconds(_ s: Double) -> String {
@@ -212,7 +250,22 @@ struct WordDiff {
 
     /// The keys of the parts of a headline word split at punctuation: `1-Musk’s` → `1`, `musk`.
     static func parts(_ w: Substring) -> [String] {
-        w.split(whereSeparator: { $0 == "-" || $0 == "–" || $0 == "—" || $0 == "/" || $0 == ":" }).map(key).filter { !$0.isEmpty }
+        var w = w
+        if let parts = w.withUTF8({ asciiParts($0) }) { return parts }
+        return w.split(whereSeparator: { $0 == "-" || $0 == "–" || $0 == "—" || $0 == "/" || $0 == ":" }).map(key).filter { !$0.isEmpty }
+    }
+
+    /// `parts` of an ASCII word, split over its bytes (among ASCII bytes a `-`, `/` or `:` is
+    /// always a `Character` of its own); nil when the word has other bytes.
+    static func asciiParts(_ u: UnsafeBufferPointer<UInt8>) -> [String]? {
+        for b in u where b >= 0x80 { return nil }
+        var out: [String] = []
+        var start = 0
+        for i in 0...u.count where i == u.count || u[i] == 0x2D || u[i] == 0x2F || u[i] == 0x3A {
+            if i > start, let k = asciiKey(UnsafeBufferPointer(rebasing: u[start..<i])), !k.isEmpty { out.append(k) }
+            start = i + 1
+        }
+        return out
     }
 
     /// Three consecutive non-empty keys (as `WordKeys` ids), or one key alone (`b`, `c` = -2)

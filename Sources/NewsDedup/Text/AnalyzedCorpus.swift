@@ -5,7 +5,8 @@
 public struct AnalyzedCorpus: Sendable {
     /// Terms seen, in first-seen order; `termIDs` index into this.
     public var terms: [String]
-    /// Document `d`'s terms are `termStart[d]..<termStart[d+1]` (ascending term id).
+    /// Document `d`'s terms are `termStart[d]..<termStart[d+1]`, each once, in the order they first
+    /// appear in the article (headline, then body); not sorted.
     public var termStart: [Int]
     public var termIDs: [Int32]
     public var termCounts: [Float]

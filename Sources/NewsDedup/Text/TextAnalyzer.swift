@@ -192,9 +192,10 @@ public struct TextAnalyzer: Sendable {
         let terms = (0..<global.count).map(global.string)
         global = ByteInterner()
         out.names = Self.names(counted, maps: maps, cases: cases, terms: terms)
-        // Each article's entries, renumbered and sorted by global id, written in parallel over
-        // chunks into place; each chunk is freed once written (no second full copy). The output
-        // pages are only touched as they are written.
+        // Each article's entries, renumbered to global ids, written in parallel over chunks into
+        // place; each chunk is freed once written (no second full copy). The output pages are
+        // only touched as they are written. An article's entries stay in the order its terms
+        // first appear in it: `TFIDFModel.transform` orders each row by column anyway.
         let entries = entryBase[counted.count], articles = articleBase[counted.count]
         var termIDs = [Int32](unsafeUninitializedCapacity: entries) { _, c in c = entries }
         var termCounts = [Float](unsafeUninitializedCapacity: entries) { _, c in c = entries }
@@ -207,30 +208,21 @@ public struct TextAnalyzer: Sendable {
                         let ids = SharedMutableBuffer(idBuffer), counts = SharedMutableBuffer(countBuffer)
                         let starts = SharedMutableBuffer(startBuffer)
                         Parallel.forEachChunk(chunkBuffer.count, minimumChunk: 1) { range in
-                            // (global id, count) packed in one word, sorted by the id (an
-                            // article's ids are distinct): a radix sort of integers, not a
-                            // comparison sort of pairs.
-                            var packed: [UInt64] = [], scratch: [UInt64] = []
                             for c in range {
                                 let chunk = chunks[c]
                                 chunks[c] = CountedChunk()
-                                let map = maps[c]
-                                var w = entryBase[c], lo = 0
-                                for (a, hi) in chunk.termEnd.enumerated() {
-                                    packed.removeAll(keepingCapacity: true)
-                                    for e in lo..<hi {
-                                        packed.append(UInt64(UInt32(bitPattern: map[Int(chunk.termIDs[e])])) << 32
-                                                      | UInt64(chunk.termCounts[e].bitPattern))
+                                maps[c].withUnsafeBufferPointer { map in
+                                    chunk.termIDs.withUnsafeBufferPointer { local in
+                                        chunk.termCounts.withUnsafeBufferPointer { localCounts in
+                                            let w = entryBase[c]
+                                            for e in 0..<local.count {
+                                                ids[w + e] = map[Int(local[e])]
+                                                counts[w + e] = localCounts[e]
+                                            }
+                                        }
                                     }
-                                    KeySort.sort(&packed, scratch: &scratch, fromByte: 4)
-                                    for x in packed {
-                                        ids[w] = Int32(truncatingIfNeeded: x >> 32)
-                                        counts[w] = Float(bitPattern: UInt32(truncatingIfNeeded: x))
-                                        w += 1
-                                    }
-                                    starts[articleBase[c] + a + 1] = w
-                                    lo = hi
                                 }
+                                for (a, hi) in chunk.termEnd.enumerated() { starts[articleBase[c] + a + 1] = entryBase[c] + hi }
                             }
                         }
                     }

@@ -197,12 +197,16 @@ public struct TextAnalyzer: Sendable {
             articleBase.append(articleBase[c] + counted[c].termEnd.count)
         }
         let terms = (0..<global.count).map(global.string)
+        // Each term's place in byte order (the TF-IDF column order), and the term at each place.
+        let rank = global.byteOrderRanks()
+        var termAt = [Int32](repeating: 0, count: rank.count)
+        for (t, r) in rank.enumerated() { termAt[Int(r)] = Int32(t) }
         global = ByteInterner()
         out.names = Self.names(counted, maps: maps, cases: cases, terms: terms)
-        // Each article's entries, renumbered to global ids, written in parallel over chunks into
-        // place; each chunk is freed once written (no second full copy). The output pages are
-        // only touched as they are written. An article's entries stay in the order its terms
-        // first appear in it: `TFIDFModel.transform` orders each row by column anyway.
+        // Each article's entries, renumbered and sorted by the terms' byte order (so a TF-IDF row
+        // needs no sort of its own), written in parallel over chunks into place; each chunk is
+        // freed once written (no second full copy). The output pages are only touched as they
+        // are written.
         let entries = entryBase[counted.count], articles = articleBase[counted.count]
         var termIDs = [Int32](unsafeUninitializedCapacity: entries) { _, c in c = entries }
         var termCounts = [Float](unsafeUninitializedCapacity: entries) { _, c in c = entries }
@@ -215,21 +219,30 @@ public struct TextAnalyzer: Sendable {
                         let ids = SharedMutableBuffer(idBuffer), counts = SharedMutableBuffer(countBuffer)
                         let starts = SharedMutableBuffer(startBuffer)
                         Parallel.forEachChunk(chunkBuffer.count, minimumChunk: 1) { range in
+                            // (rank, count) packed in one word, sorted by the rank (an article's
+                            // terms are distinct): a radix sort of integers, not a comparison sort
+                            // of pairs.
+                            var packed: [UInt64] = [], scratch: [UInt64] = []
                             for c in range {
                                 let chunk = chunks[c]
                                 chunks[c] = CountedChunk()
-                                maps[c].withUnsafeBufferPointer { map in
-                                    chunk.termIDs.withUnsafeBufferPointer { local in
-                                        chunk.termCounts.withUnsafeBufferPointer { localCounts in
-                                            let w = entryBase[c]
-                                            for e in 0..<local.count {
-                                                ids[w + e] = map[Int(local[e])]
-                                                counts[w + e] = localCounts[e]
-                                            }
-                                        }
+                                let ranks = maps[c].map { rank[Int($0)] }
+                                var w = entryBase[c], lo = 0
+                                for (a, hi) in chunk.termEnd.enumerated() {
+                                    packed.removeAll(keepingCapacity: true)
+                                    for e in lo..<hi {
+                                        packed.append(UInt64(UInt32(bitPattern: ranks[Int(chunk.termIDs[e])])) << 32
+                                                      | UInt64(chunk.termCounts[e].bitPattern))
                                     }
+                                    KeySort.sort(&packed, scratch: &scratch, fromByte: 4)
+                                    for x in packed {
+                                        ids[w] = termAt[Int(x >> 32)]
+                                        counts[w] = Float(bitPattern: UInt32(truncatingIfNeeded: x))
+                                        w += 1
+                                    }
+                                    starts[articleBase[c] + a + 1] = w
+                                    lo = hi
                                 }
-                                for (a, hi) in chunk.termEnd.enumerated() { starts[articleBase[c] + a + 1] = entryBase[c] + hi }
                             }
                         }
                     }
@@ -240,6 +253,7 @@ public struct TextAnalyzer: Sendable {
         out.termCounts = termCounts
         out.termStart = termStart
         out.terms = terms
+        out.termRank = rank
         return out
     }
 

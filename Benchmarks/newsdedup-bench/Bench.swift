@@ -35,7 +35,7 @@ struct SVD: ParsableCommand {
         tokenized.analyzed.shingles = []
         let kept = KeptShingles.select(shingles: all, start: tokenized.analyzed.shingleStart,
                                        sources: corpus.articles.map(\.source), configuration: configuration.copies)
-        let analyzed = analyzer.terms(tokenized, boilerplate: kept.boilerplateShingles, boilerplateKeys: kept.boilerplateKeys)
+        let analyzed = analyzer.terms(tokenized, boilerplate: kept.boilerplateShingles)
         let terms = try TFIDFVectorizer(configuration.tfidf).fit(analyzed).transform(analyzed)
         let a = terms.matrix
         if let export {

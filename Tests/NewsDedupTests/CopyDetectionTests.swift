@@ -216,9 +216,6 @@ final class CopyDetectionTests: XCTestCase {
                 XCTAssertEqual(kept.boilerplateShingles, boilerplate, "\(articles) articles, \(threads) threads")
                 let flags = (0..<articles).map { d in shingles[start[d]..<start[d + 1]].contains { boilerplate.contains($0) } }
                 XCTAssertEqual(kept.hasBoilerplate, flags, "\(articles) articles, \(threads) threads")
-                let boilerplateSet = Set(boilerplate)
-                let counts = (0..<articles).map { d in Int32(shingles[start[d]..<start[d + 1]].filter { boilerplateSet.contains($0) }.count) }
-                XCTAssertEqual(kept.boilerplateKeys, counts, "\(articles) articles, \(threads) threads")
                 if articles >= 300 { XCTAssertFalse(common.isEmpty || boilerplate.isEmpty) }
             }
         }

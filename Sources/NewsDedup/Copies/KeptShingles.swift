@@ -21,22 +21,18 @@ public struct KeptShingles: Sendable {
     /// Suppressed shingle keys (sorted) and why.
     public var commonShingles: [UInt32]
     public var boilerplateShingles: [UInt32]
-    /// How many of article d's shingle keys (headline and body, before suppression) are
-    /// boilerplate: pass 2 of the text analysis looks for boilerplate positions only in articles
-    /// with some, and stops once it has found them all (`TextAnalyzer.terms`). Empty: not known
-    /// (every article may have some).
-    public var boilerplateKeys: [Int32]
-
-    /// Whether article d had a boilerplate shingle (headline or body) before suppression.
-    public var hasBoilerplate: [Bool] { boilerplateKeys.map { $0 > 0 } }
+    /// Whether article d had a boilerplate shingle (headline or body) before suppression: pass 2
+    /// of the text analysis looks for boilerplate positions only in those. Empty: not known
+    /// (every article may have one).
+    public var hasBoilerplate: [Bool]
 
     public init(start: [Int], hashes: [UInt32], commonShingles: [UInt32], boilerplateShingles: [UInt32],
-                boilerplateKeys: [Int32] = []) {
+                hasBoilerplate: [Bool] = []) {
         self.start = start
         self.hashes = hashes
         self.commonShingles = commonShingles
         self.boilerplateShingles = boilerplateShingles
-        self.boilerplateKeys = boilerplateKeys
+        self.hasBoilerplate = hasBoilerplate
     }
 
     public var documentCount: Int { start.count - 1 }
@@ -92,11 +88,11 @@ public struct KeptShingles: Sendable {
         let boilerplateFilter = ShingleFilter(boilerplate)
         let chunkCount = max(1, min(n, Parallel.threads * 8))
         var newStart = [Int](repeating: 0, count: n + 1)
-        var boilerplateKeys = [Int32](repeating: 0, count: n)
+        var hasBoilerplate = [Bool](repeating: false, count: n)
         let kept = shingles.withUnsafeMutableBufferPointer { all -> [(Int, Int)] in
             let buffer = SharedMutableBuffer(all)
             return newStart.withUnsafeMutableBufferPointer { ns -> [(Int, Int)] in
-                boilerplateKeys.withUnsafeMutableBufferPointer { hb -> [(Int, Int)] in
+                hasBoilerplate.withUnsafeMutableBufferPointer { hb -> [(Int, Int)] in
                     let starts = SharedMutableBuffer(ns), flags = SharedMutableBuffer(hb)
                     return Parallel.mapChunks(n, chunks: chunkCount) { range -> (Int, Int) in
                         guard !range.isEmpty else { return (0, 0) }
@@ -104,12 +100,12 @@ public struct KeptShingles: Sendable {
                         var w = base
                         for d in range {
                             starts[d] = w - base   // relative to this block, for now
-                            var found: Int32 = 0
+                            var any = false
                             for r in start[d]..<start[d + 1] {
                                 let h = buffer[r]
-                                if !suppressed.contains(h) { buffer[w] = h; w += 1 } else if boilerplateFilter.contains(h) { found += 1 }
+                                if !suppressed.contains(h) { buffer[w] = h; w += 1 } else if !any { any = boilerplateFilter.contains(h) }
                             }
-                            flags[d] = found
+                            flags[d] = any
                         }
                         return (base, w - base)
                     }
@@ -131,7 +127,7 @@ public struct KeptShingles: Sendable {
         newStart[n] = write
         shingles.removeLast(shingles.count - write)
         return KeptShingles(start: newStart, hashes: shingles, commonShingles: common, boilerplateShingles: boilerplate,
-                            boilerplateKeys: boilerplateKeys)
+                            hasBoilerplate: hasBoilerplate)
     }
 
     /// Keys in more than `maxDocuments` articles (`common`) and keys in at least

@@ -225,7 +225,7 @@ public struct Pipeline: Sendable {
             tokenized.analyzed.shingles = []
             let kept = KeptShingles.select(shingles: all, start: tokenized.analyzed.shingleStart,
                                            sources: articles.map(\.source), configuration: configuration.copies)
-            let a = analyzer.terms(tokenized, boilerplate: kept.boilerplateShingles, boilerplateKeys: kept.boilerplateKeys)
+            let a = analyzer.terms(tokenized, boilerplate: kept.boilerplateShingles, hasBoilerplate: kept.hasBoilerplate)
             return ((a, kept), ["terms": a.terms.count, "shingles": a.shingleStart.last ?? 0, "keptShingles": kept.hashes.count,
                                 "commonShingles": kept.commonShingles.count, "boilerplateShingles": kept.boilerplateShingles.count,
                                 "tokens": a.tokenCounts.reduce(0) { $0 + Int($1) }])

@@ -107,11 +107,8 @@ public struct TextAnalyzer: Sendable {
                 if hashes.count == titleCount { builder.chunk.vocabulary.partial(t[bodyStart..<end], into: &hashes) }
                 KeySort.sort(&hashes, scratch: &scratch)
                 var last: UInt32? = nil
-                for h in hashes {
-                    if h != last { builder.chunk.shingles.append(h); last = h } else { builder.chunk.repeatedShingles.append(h) }
-                }
+                for h in hashes where h != last { builder.chunk.shingles.append(h); last = h }
                 builder.chunk.shingleEnd.append(builder.chunk.shingles.count)
-                builder.chunk.repeatedEnd.append(Int32(builder.chunk.repeatedShingles.count))
                 builder.chunk.bodyStart.append(Int32(bodyStart))
                 builder.chunk.tokenEnd.append(Int32(end))
                 builder.chunk.tokenCounts.append(Int32(end - bodyStart))
@@ -143,13 +140,9 @@ public struct TextAnalyzer: Sendable {
     // MARK: - Pass 2: term counts
 
     /// Pass 2: fills the term counts. Consumes the token streams.
-    /// `boilerplateKeys[d]`: how many of article d's shingle keys are in `boilerplate`
-    /// (`KeptShingles.boilerplateKeys`). A body is shingled again only when its article has some,
-    /// and only until the windows holding them are all found: with the windows whose keys
-    /// repeat (kept by pass 1), that count says how many of its body windows are boilerplate; the
-    /// last windows are searched first, then the first, then the rest (boilerplate is mostly
-    /// footers and bylines). Empty: not known, every body is searched whole.
-    public func terms(_ tokenized: consuming TokenizedCorpus, boilerplate: [UInt32], boilerplateKeys: [Int32] = []) -> AnalyzedCorpus {
+    /// `hasBoilerplate[d]`: whether article d may have a boilerplate shingle (`KeptShingles`);
+    /// the others' bodies are not shingled again. Empty: every article may.
+    public func terms(_ tokenized: consuming TokenizedCorpus, boilerplate: [UInt32], hasBoilerplate: [Bool] = []) -> AnalyzedCorpus {
         var out = tokenized.analyzed
         var chunkList = tokenized.chunks
         tokenized.chunks = []
@@ -157,8 +150,8 @@ public struct TextAnalyzer: Sendable {
         // Each chunk's first article, over the whole corpus.
         var firstArticle = [0]
         for c in chunkList { firstArticle.append(firstArticle[firstArticle.count - 1] + c.range.count) }
-        precondition(boilerplateKeys.isEmpty || boilerplateKeys.count == firstArticle[firstArticle.count - 1],
-                     "terms: boilerplate counts for \(boilerplateKeys.count) articles")
+        precondition(hasBoilerplate.isEmpty || hasBoilerplate.count == firstArticle[firstArticle.count - 1],
+                     "terms: boilerplate flags for \(hasBoilerplate.count) articles")
         let k = max(1, shingleSize)
         let weight = Float(titleWeight)
         var counted = chunkList.withUnsafeMutableBufferPointer { buffer -> [CountedChunk] in
@@ -167,7 +160,7 @@ public struct TextAnalyzer: Sendable {
             return Parallel.mapChunks(buffer.count, chunks: buffer.count) { range -> CountedChunk in
                 let c = range.lowerBound
                 let result = countChunk(shared[c], boilerplate: filter, size: k, titleWeight: weight,
-                                        boilerplateKeys: boilerplateKeys.isEmpty ? nil : boilerplateKeys[firstArticle[c]..<firstArticle[c + 1]])
+                                        hasBoilerplate: hasBoilerplate.isEmpty ? nil : hasBoilerplate[firstArticle[c]..<firstArticle[c + 1]])
                 shared[c] = TokenChunk(range: 0..<0)   // frees this chunk's tokens
                 return result
             }
@@ -305,7 +298,7 @@ public struct TextAnalyzer: Sendable {
     }
 
     private func countChunk(_ chunk: TokenChunk, boilerplate: ShingleFilter, size k: Int, titleWeight: Float,
-                            boilerplateKeys: ArraySlice<Int32>?) -> CountedChunk {
+                            hasBoilerplate: ArraySlice<Bool>?) -> CountedChunk {
         var counter = TermCounter(vocabulary: chunk.vocabulary)
         defer { counter.release() }
         var masked: [Bool] = []
@@ -320,43 +313,18 @@ public struct TextAnalyzer: Sendable {
                 let body = tokens[bodyStart..<end]
                 var anyMasked = false
                 // An article without a boilerplate shingle in its set has none in its body.
-                let known = boilerplateKeys.map { Int($0[$0.startIndex + a]) }
-                if !boilerplate.isEmpty && body.count >= k && known != 0 {
-                    // Body windows with a boilerplate key still to find; -1: not known (all searched).
-                    var remaining = -1
-                    if let known {
-                        // Every window of the article with a boilerplate key: one per such key of
-                        // its set, plus its repeats; those of the headline are not in the body.
-                        remaining = known
-                        for r in Int(a == 0 ? 0 : chunk.repeatedEnd[a - 1])..<Int(chunk.repeatedEnd[a])
-                        where boilerplate.contains(chunk.repeatedShingles[r]) { remaining += 1 }
-                        hashes.removeAll(keepingCapacity: true)
-                        let title = tokens[start..<bodyStart]
-                        chunk.vocabulary.shingles(title, size: k, into: &hashes)
-                        if hashes.isEmpty { chunk.vocabulary.partial(title, into: &hashes) }
-                        for h in hashes where boilerplate.contains(h) { remaining -= 1 }
-                    }
-                    // The windows in three blocks: the last `edge`, the first `edge`, the middle.
-                    let windows = body.count - k + 1, edge = 32
-                    let tailStart = max(0, windows - edge), headEnd = min(edge, tailStart)
-                    var block = 0
-                    while block < 3 && remaining != 0 {
-                        let (lo, hi) = block == 0 ? (tailStart, windows) : block == 1 ? (0, headEnd) : (headEnd, tailStart)
-                        block += 1
-                        if lo >= hi { continue }
-                        hashes.removeAll(keepingCapacity: true)
-                        chunk.vocabulary.shingles(body[(bodyStart + lo)..<(bodyStart + hi + k - 1)], size: k, into: &hashes)
-                        for (i, h) in hashes.enumerated() where boilerplate.contains(h) {
-                            if !anyMasked {
-                                // Cleared only for an article with a boilerplate shingle.
-                                masked.removeAll(keepingCapacity: true)
-                                masked.append(contentsOf: repeatElement(false, count: body.count))
-                                anyMasked = true
-                            }
-                            for p in (lo + i)..<(lo + i + k) { masked[p] = true }
-                            remaining -= 1
-                            if remaining == 0 { break }
+                let mayHave = hasBoilerplate.map { $0[$0.startIndex + a] } ?? true
+                if !boilerplate.isEmpty && body.count >= k && mayHave {
+                    hashes.removeAll(keepingCapacity: true)
+                    chunk.vocabulary.shingles(body, size: k, into: &hashes)
+                    for (s, h) in hashes.enumerated() where boilerplate.contains(h) {
+                        if !anyMasked {
+                            // Cleared only for an article with a boilerplate shingle.
+                            masked.removeAll(keepingCapacity: true)
+                            masked.append(contentsOf: repeatElement(false, count: body.count))
+                            anyMasked = true
                         }
+                        for p in s..<(s + k) { masked[p] = true }
                     }
                 }
                 if anyMasked {
@@ -594,10 +562,6 @@ struct TokenChunk: Sendable {
     var tokenEnd: [Int32] = []
     var shingles: [UInt32] = []
     var shingleEnd: [Int] = []
-    /// Per article, each window (headline or body) whose key an earlier window of the article
-    /// already had, by key: with its set, the key of every window, counted (usually none).
-    var repeatedShingles: [UInt32] = []
-    var repeatedEnd: [Int32] = []
     var tokenCounts: [Int32] = []
     /// How each vocabulary id is written in the bodies (for `ArticleNames`).
     var cases = CaseTally()

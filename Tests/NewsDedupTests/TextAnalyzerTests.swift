@@ -1,6 +1,7 @@
 import XCTest
 @testable import NewsDedup
 import LinearAlgebra
+import SyntheticNews
 
 final class TextAnalyzerTests: XCTestCase {
     /// An article's names: terms it writes capitalised that the night writes capitalised
@@ -296,6 +297,66 @@ final class TextAnalyzerTests: XCTestCase {
         XCTAssertEqual(id("y"), 1)
         XCTAssertEqual(id("x"), 0)
         XCTAssertEqual(id("y"), 1)
+    }
+}
+
+final class TermOrderTests: XCTestCase {
+    /// `ByteInterner.byteOrderRanks` is the order of sorting the terms by their UTF-8 bytes,
+    /// with prefixes, keys agreeing on their first 8 bytes or more, zero bytes, non-ASCII.
+    func testByteOrderRanksSortTermsByTheirBytes() {
+        var rng = SplitMix64(seed: 5)
+        let alphabet = Array("ab\u{0}é漢z")
+        var table = ByteInterner()
+        var terms: [String] = []
+        for _ in 0..<5_000 {
+            let stem = ["", "abababab", "ab"].randomElement(using: &rng)!
+            let term = stem + String((0..<Int.random(in: 0...10, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! })
+            var bytes = Array(term.utf8)
+            let before = table.count
+            _ = bytes.withUnsafeMutableBufferPointer { b in table.id(of: UnsafeBufferPointer(b), hash: UInt64(b.count)) }
+            if table.count > before { terms.append(term) }
+        }
+        let rank = table.byteOrderRanks()
+        let expected = terms.indices.sorted { terms[$0].utf8.lexicographicallyPrecedes(terms[$1].utf8) }
+        XCTAssertEqual(rank.count, terms.count)
+        XCTAssertEqual(Set(rank).count, terms.count)
+        for (r, t) in expected.enumerated() { XCTAssertEqual(rank[t], Int32(r), terms[t]) }
+    }
+
+    /// The analysis lists each article's terms in column order, so `transform` sorts no row;
+    /// a corpus with shuffled rows and no ranks (so `fit` sorts the strings) gives the same
+    /// model and matrix.
+    func testRowsInAnyOrderGiveTheSameMatrix() throws {
+        let articles = SyntheticCorpus(count: 300, seed: 4).articles().map {
+            Article(id: $0.id, title: $0.title, text: $0.text, source: $0.source)
+        }
+        let configuration = TFIDFConfiguration()
+        let analyzed = TextAnalyzer(tfidf: configuration, shingleSize: 3).analyze(articles)
+        XCTAssertEqual(analyzed.termRank.count, analyzed.terms.count)
+        var shuffled = analyzed
+        shuffled.termRank = []
+        var rng = SplitMix64(seed: 9)
+        for d in 0..<analyzed.documentCount {
+            let range = analyzed.termStart[d]..<analyzed.termStart[d + 1]
+            // In rank order as given.
+            XCTAssertEqual(range.map { analyzed.termRank[Int(analyzed.termIDs[$0])] },
+                           range.map { analyzed.termRank[Int(analyzed.termIDs[$0])] }.sorted())
+            let order = Array(range).shuffled(using: &rng)
+            for (p, q) in zip(range, order) {
+                shuffled.termIDs[p] = analyzed.termIDs[q]
+                shuffled.termCounts[p] = analyzed.termCounts[q]
+            }
+        }
+        let model = try TFIDFVectorizer(configuration).fit(analyzed)
+        let other = try TFIDFVectorizer(configuration).fit(shuffled)
+        XCTAssertEqual(model.vocabulary, other.vocabulary)
+        XCTAssertEqual(model.columnOfTerm, other.columnOfTerm)
+        XCTAssertEqual(model.idf, other.idf)
+        let a = model.transform(analyzed).matrix, b = other.transform(shuffled).matrix
+        XCTAssertEqual(a.rowStart, b.rowStart)
+        XCTAssertEqual(a.columnIndex, b.columnIndex)
+        XCTAssertEqual(a.values, b.values)
+        XCTAssertGreaterThan(a.nonzeroCount, 1000)
     }
 }
 

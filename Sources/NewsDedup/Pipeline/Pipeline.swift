@@ -248,6 +248,7 @@ public struct Pipeline: Sendable {
         analyzed.termIDs = []
         analyzed.termCounts = []
         analyzed.termStart = []
+        analyzed.termRank = []
         Pipeline.returnFreedMemory()
         let order = CopyDetector.canonicalOrder(articles, analyzed: analyzed)
         var rank = [Int](repeating: 0, count: articles.count)

@@ -5,10 +5,15 @@
 public struct AnalyzedCorpus: Sendable {
     /// Terms seen, in first-seen order; `termIDs` index into this.
     public var terms: [String]
-    /// Document `d`'s terms are `termStart[d]..<termStart[d+1]` (ascending term id).
+    /// Document `d`'s terms are `termStart[d]..<termStart[d+1]`, each once, in the terms' byte
+    /// order (`termRank` ascending: the TF-IDF column order, so `TFIDFModel.transform` need
+    /// not sort a row), not term id order.
     public var termStart: [Int]
     public var termIDs: [Int32]
     public var termCounts: [Float]
+    /// Each term's place among `terms` in UTF-8 byte order (code-point order); empty when not
+    /// known (`TFIDFVectorizer.fit` then sorts the strings itself).
+    public var termRank: [Int32] = []
     /// Document `d`'s shingle keys are `shingleStart[d]..<shingleStart[d+1]`, ascending, unique.
     /// The pipeline moves `shingles` into `KeptShingles` (compacted in place) and leaves it
     /// empty here; `shingleStart` keeps every article's full set size.

@@ -48,6 +48,43 @@ struct ByteInterner {
         }
     }
 
+    /// Each key's place in the byte order of the keys (lexicographic over unsigned bytes, a
+    /// prefix before its extensions): keys ordered by their first 8 bytes as a big-endian word
+    /// (zero-padded: a shorter key never comes out after a longer one that agrees with it
+    /// there), the rest compared only when those are equal.
+    func byteOrderRanks() -> [Int32] {
+        let n = ends.count
+        var order = (0..<n).map { Int32($0) }
+        bytes.withUnsafeBufferPointer { b in
+            ends.withUnsafeBufferPointer { e in
+                var prefix = [UInt64](repeating: 0, count: n)
+                for i in 0..<n {
+                    let lo = i == 0 ? 0 : e[i - 1], hi = e[i]
+                    var p: UInt64 = 0
+                    for j in 0..<8 { p = p << 8 | (lo + j < hi ? UInt64(b[lo + j]) : 0) }
+                    prefix[i] = p
+                }
+                prefix.withUnsafeBufferPointer { pre in
+                    order.sort { x, y in
+                        let px = pre[Int(x)], py = pre[Int(y)]
+                        if px != py { return px < py }
+                        let xl = x == 0 ? 0 : e[Int(x) - 1], xh = e[Int(x)]
+                        let yl = y == 0 ? 0 : e[Int(y) - 1], yh = e[Int(y)]
+                        var i = 8
+                        while xl + i < xh && yl + i < yh {
+                            if b[xl + i] != b[yl + i] { return b[xl + i] < b[yl + i] }
+                            i += 1
+                        }
+                        return xh - xl < yh - yl
+                    }
+                }
+            }
+        }
+        var rank = [Int32](repeating: 0, count: n)
+        for (r, k) in order.enumerated() { rank[Int(k)] = Int32(r) }
+        return rank
+    }
+
     /// Key `n` as text.
     func string(_ n: Int) -> String {
         bytes.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[(n == 0 ? 0 : ends[n - 1])..<ends[n]]), as: UTF8.self) }

@@ -210,11 +210,16 @@ public struct TextAnalyzer: Sendable {
             articleBase.append(articleBase[c] + counted[c].termEnd.count)
         }
         let terms = (0..<global.count).map(global.string)
+        // Each term's place in byte order (the TF-IDF column order), and the term at each place.
+        let rank = global.byteOrderRanks()
+        var termAt = [Int32](repeating: 0, count: rank.count)
+        for (t, r) in rank.enumerated() { termAt[Int(r)] = Int32(t) }
         global = ByteInterner()
         out.names = Self.names(counted, maps: maps, cases: cases, terms: terms)
-        // Each article's entries, renumbered and sorted by global id, written in parallel over
-        // chunks into place; each chunk is freed once written (no second full copy). The output
-        // pages are only touched as they are written.
+        // Each article's entries, renumbered and sorted by the terms' byte order (so a TF-IDF row
+        // needs no sort of its own), written in parallel over chunks into place; each chunk is
+        // freed once written (no second full copy). The output pages are only touched as they
+        // are written.
         let entries = entryBase[counted.count], articles = articleBase[counted.count]
         var termIDs = [Int32](unsafeUninitializedCapacity: entries) { _, c in c = entries }
         var termCounts = [Float](unsafeUninitializedCapacity: entries) { _, c in c = entries }
@@ -227,24 +232,24 @@ public struct TextAnalyzer: Sendable {
                         let ids = SharedMutableBuffer(idBuffer), counts = SharedMutableBuffer(countBuffer)
                         let starts = SharedMutableBuffer(startBuffer)
                         Parallel.forEachChunk(chunkBuffer.count, minimumChunk: 1) { range in
-                            // (global id, count) packed in one word, sorted by the id (an
-                            // article's ids are distinct): a radix sort of integers, not a
-                            // comparison sort of pairs.
+                            // (rank, count) packed in one word, sorted by the rank (an article's
+                            // terms are distinct): a radix sort of integers, not a comparison sort
+                            // of pairs.
                             var packed: [UInt64] = [], scratch: [UInt64] = []
                             for c in range {
                                 let chunk = chunks[c]
                                 chunks[c] = CountedChunk()
-                                let map = maps[c]
+                                let ranks = maps[c].map { rank[Int($0)] }
                                 var w = entryBase[c], lo = 0
                                 for (a, hi) in chunk.termEnd.enumerated() {
                                     packed.removeAll(keepingCapacity: true)
                                     for e in lo..<hi {
-                                        packed.append(UInt64(UInt32(bitPattern: map[Int(chunk.termIDs[e])])) << 32
+                                        packed.append(UInt64(UInt32(bitPattern: ranks[Int(chunk.termIDs[e])])) << 32
                                                       | UInt64(chunk.termCounts[e].bitPattern))
                                     }
                                     KeySort.sort(&packed, scratch: &scratch, fromByte: 4)
                                     for x in packed {
-                                        ids[w] = Int32(truncatingIfNeeded: x >> 32)
+                                        ids[w] = termAt[Int(x >> 32)]
                                         counts[w] = Float(bitPattern: UInt32(truncatingIfNeeded: x))
                                         w += 1
                                     }
@@ -261,6 +266,7 @@ public struct TextAnalyzer: Sendable {
         out.termCounts = termCounts
         out.termStart = termStart
         out.terms = terms
+        out.termRank = rank
         return out
     }
 

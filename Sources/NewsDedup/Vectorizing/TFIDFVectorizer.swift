@@ -39,8 +39,13 @@ public struct TFIDFVectorizer: Sendable {
             if d >= configuration.minDF && Double(d) <= high { kept.append(t) }
         }
         if kept.isEmpty { throw VectorizingError.noTermsRemain(documents: n, minDF: configuration.minDF, maxDF: configuration.maxDF) }
-        // scikit-learn orders the vocabulary by code point; UTF-8 byte order is the same order.
-        kept.sort { corpus.terms[$0].utf8.lexicographicallyPrecedes(corpus.terms[$1].utf8) }
+        // scikit-learn orders the vocabulary by code point; UTF-8 byte order is the same order
+        // (`termRank` when the analysis gave it).
+        if corpus.termRank.count == corpus.terms.count {
+            corpus.termRank.withUnsafeBufferPointer { rank in kept.sort { rank[$0] < rank[$1] } }
+        } else {
+            kept.sort { corpus.terms[$0].utf8.lexicographicallyPrecedes(corpus.terms[$1].utf8) }
+        }
         var column = [Int32](repeating: -1, count: corpus.terms.count)
         var vocabulary: [String] = []
         var idf: [Double] = []
@@ -96,17 +101,22 @@ public struct TFIDFModel: Sendable {
             values = [Double](unsafeUninitializedCapacity: total) { valueBuffer, valueCount in
                 let cols = SharedMutableBuffer(columnBuffer), vals = SharedMutableBuffer(valueBuffer)
                 _ = Parallel.mapChunks(n, chunks: max(1, min(n, Parallel.threads * 4))) { range -> Int in
-                    // A row's entries in column order: keys (column << 32 | entry) sorted as plain
+                    // A row's entries in column order: keys (column << 32 | entry), the weights
+                    // looked up by entry. The analysis lists an article's terms in column order
+                    // already (`AnalyzedCorpus.termStart`); other rows are sorted, as plain
                     // integers (a row's columns are distinct, so sorting by the columns alone, the
-                    // upper four bytes, gives that order), the weights looked up by entry.
+                    // upper four bytes, gives that order).
                     var keys: [UInt64] = [], scratch: [UInt64] = []
                     var weights: [Double] = []
                     for d in range {
                         keys.removeAll(keepingCapacity: true)
                         weights.removeAll(keepingCapacity: true)
+                        var ascending = true, last: Int32 = -1
                         for p in corpus.termStart[d]..<corpus.termStart[d + 1] {
                             let c = columnOfTerm[Int(corpus.termIDs[p])]
                             if c < 0 { continue }
+                            if c < last { ascending = false }
+                            last = c
                             let tf = Double(corpus.termCounts[p])
                             keys.append(UInt64(UInt32(c)) << 32 | UInt64(weights.count))
                             var logTF = 0.0
@@ -116,7 +126,7 @@ public struct TFIDFModel: Sendable {
                             }
                             weights.append((sublinear ? 1 + logTF : tf) * idf[Int(c)])
                         }
-                        KeySort.sort(&keys, scratch: &scratch, fromByte: 4)
+                        if !ascending { KeySort.sort(&keys, scratch: &scratch, fromByte: 4) }
                         var norm = 0.0
                         for k in keys { let v = weights[Int(k & 0xFFFF_FFFF)]; norm += v * v }
                         norm = norm.squareRoot()

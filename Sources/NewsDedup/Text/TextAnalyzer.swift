@@ -874,36 +874,16 @@ struct TokenVocabulary: Sendable {
     /// scratch (one chain, each multiply waiting for the last). Same keys, same order.
     func shingles3(_ tokens: UnsafeBufferPointer<UInt32>.SubSequence, into out: inout [UInt32]) {
         guard tokens.count >= 3, !arena.isEmpty else { return }
-        let prime = ShingleHash.prime
         // The keys are written in place (room made first), not appended one by one.
         let old = out.count
         out.append(contentsOf: repeatElement(0, count: tokens.count - 2))
         out.withUnsafeMutableBufferPointer { written in
-            let keys = written.baseAddress! + old
             arena.withUnsafeBufferPointer { a in
                 offsets.withUnsafeBufferPointer { o in
-                    let bytes = a.baseAddress!, offs = o.baseAddress!
-                    // Before token q: h1 is the window starting at q-2 (two tokens in), h2 the one
-                    // starting at q-1 (one token in); token q completes h1 and starts h3.
-                    var h1 = ShingleHash.offsetBasis, h2 = ShingleHash.offsetBasis
-                    let first = tokens.startIndex
-                    for q in first..<tokens.endIndex {
-                        let id = Int(tokens[q] & TokenChunk.idMask)
-                        var h3 = ShingleHash.offsetBasis
-                        h1 = (h1 ^ 0x20) &* prime
-                        h2 = (h2 ^ 0x20) &* prime
-                        var b = Int(offs[id])
-                        let end = Int(offs[id + 1])
-                        while b < end {
-                            let x = UInt64(bytes[b])
-                            h1 = (h1 ^ x) &* prime
-                            h2 = (h2 ^ x) &* prime
-                            h3 = (h3 ^ x) &* prime
-                            b += 1
-                        }
-                        if q - first >= 2 { keys[q - first - 2] = ShingleHash.key(ShingleHash.mix(h1)) }
-                        h1 = h2
-                        h2 = h3
+                    let offs = o.baseAddress!, first = tokens.startIndex
+                    Self.windows3(tokens.count, bytes: a.baseAddress!, into: written.baseAddress! + old) { q in
+                        let id = Int(tokens[first + q] & TokenChunk.idMask)
+                        return (Int(offs[id]), Int(offs[id + 1]))
                     }
                 }
             }
@@ -915,29 +895,37 @@ struct TokenVocabulary: Sendable {
     /// the same keys for the same token bytes, with no lookup of each token's bytes by its id.
     static func shingles3(bytes: UnsafePointer<UInt8>, ends: UnsafePointer<Int32>, count n: Int, into out: inout [UInt32]) {
         guard n >= 3 else { return }
-        let prime = ShingleHash.prime
         let old = out.count
         out.append(contentsOf: repeatElement(0, count: n - 2))
         out.withUnsafeMutableBufferPointer { written in
-            let keys = written.baseAddress! + old
-            var h1 = ShingleHash.offsetBasis, h2 = ShingleHash.offsetBasis
-            var b = 0
-            for q in 0..<n {
-                var h3 = ShingleHash.offsetBasis
-                h1 = (h1 ^ 0x20) &* prime
-                h2 = (h2 ^ 0x20) &* prime
-                let end = Int(ends[q])
-                while b < end {
-                    let x = UInt64(bytes[b])
-                    h1 = (h1 ^ x) &* prime
-                    h2 = (h2 ^ x) &* prime
-                    h3 = (h3 ^ x) &* prime
-                    b += 1
-                }
-                if q >= 2 { keys[q - 2] = ShingleHash.key(ShingleHash.mix(h1)) }
-                h1 = h2
-                h2 = h3
+            windows3(n, bytes: bytes, into: written.baseAddress! + old) { q in (q == 0 ? 0 : Int(ends[q - 1]), Int(ends[q])) }
+        }
+    }
+
+    /// The keys of the `n - 2` windows of 3 of `n` tokens, token `q` being `bytes[range(q)]`,
+    /// into `keys`: the three windows a token belongs to are hashed side by side. Before token q,
+    /// h1 is the window starting at q-2 (two tokens in), h2 the one starting at q-1 (one token
+    /// in); token q completes h1 and starts h3.
+    @inline(__always)
+    static func windows3(_ n: Int, bytes: UnsafePointer<UInt8>, into keys: UnsafeMutablePointer<UInt32>,
+                         range: (Int) -> (Int, Int)) {
+        let prime = ShingleHash.prime
+        var h1 = ShingleHash.offsetBasis, h2 = ShingleHash.offsetBasis
+        for q in 0..<n {
+            var h3 = ShingleHash.offsetBasis
+            h1 = (h1 ^ 0x20) &* prime
+            h2 = (h2 ^ 0x20) &* prime
+            var (b, end) = range(q)
+            while b < end {
+                let x = UInt64(bytes[b])
+                h1 = (h1 ^ x) &* prime
+                h2 = (h2 ^ x) &* prime
+                h3 = (h3 ^ x) &* prime
+                b += 1
             }
+            if q >= 2 { keys[q - 2] = ShingleHash.key(ShingleHash.mix(h1)) }
+            h1 = h2
+            h2 = h3
         }
     }
 

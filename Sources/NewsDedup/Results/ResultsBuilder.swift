@@ -95,57 +95,6 @@ enum ResultsBuilder {
             members: members)
     }
 
-    /// `cluster(s, c).write(to: &t)`, read straight from the state: no schema values (member
-    /// structs, arrays of copied strings) in between.
-    static func writeCluster(_ s: PipelineState, _ c: StoryCluster, to t: inout JSONText) throws {
-        let a = s.corpus.articles
-        let groups = s.duplicates.groups
-        let groupOfArticle = s.duplicates.groupOfArticle
-        var first: Day?, last: Day?
-        for m in c.members {
-            guard let d = a[m].date else { continue }
-            if first.map({ d < $0 }) ?? true { first = d }
-            if last.map({ d > $0 }) ?? true { last = d }
-        }
-        t.beginObject()
-        t.field("duplicateGroups", c.duplicateGroups.map { groups[$0].id }.sorted())
-        t.field("firstDate", first?.iso)
-        t.field("headline", a[c.headline].title)
-        t.field("headlineID", a[c.headline].id)
-        t.field("id", c.id)
-        t.field("lastDate", last?.iso)
-        t.key("members")
-        t.beginArray()
-        for (m, sim) in zip(c.members, c.similarity) {
-            t.beginObject()
-            if let d = a[m].date { t.field("date", d.iso) }
-            let g = groupOfArticle[m]
-            if g >= 0 { t.field("duplicateGroup", groups[Int(g)].id) }
-            t.field("id", a[m].id)
-            try t.field("similarity", r6(sim))
-            t.field("source", a[m].source)
-            t.field("title", a[m].title)
-            t.endObject()
-        }
-        t.endArray()
-        t.field("size", c.members.count)
-        if c.members.count == 1 {
-            t.field("sources", a[c.members[0]].source.map { [$0] } ?? [])
-        } else {
-            t.field("sources", Array(Set(c.members.compactMap { a[$0].source })).sorted())
-        }
-        t.key("topTerms")
-        t.beginArray()
-        for term in c.topTerms {
-            t.beginObject()
-            t.field("term", term.term)
-            try t.field("weight", r6(term.weight))
-            t.endObject()
-        }
-        t.endArray()
-        t.endObject()
-    }
-
     static func clusters(_ s: PipelineState) -> ClustersFile {
         ClustersFile(articles: s.corpus.articles.count, clusters: s.stories.clusters.map { cluster(s, $0) })
     }
@@ -156,7 +105,7 @@ enum ResultsBuilder {
         ClustersFile.writeHead(articles: s.corpus.articles.count, to: &t)
         _ = try stream(clusters.count, weight: { clusters[$0].members.count }, window: window,
                        depth: ClustersFile.clusterDepth, into: &t, file: file) { range, part in
-            for ci in range { try writeCluster(s, clusters[ci], to: &part) }
+            for ci in range { try cluster(s, clusters[ci]).write(to: &part) }
         }
         ClustersFile.writeTail(to: &t)
         try t.drain(to: file)

@@ -110,23 +110,14 @@ public struct TextAnalyzer: Sendable {
                 // The headline is its own shingle segment: for copies whose body was cut to
                 // almost nothing, the (lightly edited) headline is the remaining evidence.
                 // Each segment's shingles are hashed as soon as it is tokenized, from its bytes
-                // (`lastTextShingles`), while they are in cache.
+                // (`lastTextKeys`), while they are in cache.
                 let titleStart = builder.tokenCount
                 builder.add(TextNormalizer.foldQuotesAndDashes(a.title), tokenizer: tokenizer, stop: stop, body: false)
                 let bodyStart = builder.tokenCount
-                builder.lastTextShingles(size: k, from: titleStart, into: &hashes)
-                if hashes.isEmpty {
-                    let t = UnsafeBufferPointer(start: builder.tokens, count: bodyStart)
-                    builder.chunk.vocabulary.partial(t[titleStart..<bodyStart], into: &hashes)
-                }
-                let titleCount = hashes.count
+                builder.lastTextKeys(size: k, from: titleStart, into: &hashes)
                 builder.add(a.text, tokenizer: tokenizer, stop: stop, body: true)
                 let end = builder.tokenCount
-                builder.lastTextShingles(size: k, from: bodyStart, into: &hashes)
-                if hashes.count == titleCount {
-                    let t = UnsafeBufferPointer(start: builder.tokens, count: end)
-                    builder.chunk.vocabulary.partial(t[bodyStart..<end], into: &hashes)
-                }
+                builder.lastTextKeys(size: k, from: bodyStart, into: &hashes)
                 KeySort.sort(&hashes, scratch: &scratch)
                 hashes.withUnsafeBufferPointer { builder.appendShingles(sorted: $0) }
                 builder.chunk.bodyStart.append(Int32(bodyStart))
@@ -564,7 +555,18 @@ private struct ChunkBuilder {
         }
     }
 
-    /// The chunk, its stream copied at its exact size; the lookup table freed.
+    /// `lastTextShingles`, or the text's partial key (`TokenVocabulary.partial`) when it has too
+    /// few tokens for a shingle: a segment's keys.
+    func lastTextKeys(size k: Int, from first: Int, into out: inout [UInt32]) {
+        let before = out.count
+        lastTextShingles(size: k, from: first, into: &out)
+        if out.count == before {
+            let t = UnsafeBufferPointer(start: tokens, count: tokenCount)
+            chunk.vocabulary.partial(t[first..<tokenCount], into: &out)
+        }
+    }
+
+    /// The chunk, its buffers trimmed to their size; the lookup table freed.
     mutating func finish() -> TokenChunk {
         chunk.vocabulary.finishInterning()
         // The growth slack trimmed in place (`realloc`), as the token stream's below.

@@ -83,6 +83,16 @@ def loadavg():
     return [float(x) for x in parts[:3]] if parts else None
 
 
+def steal_seconds():
+    """CPU time the hypervisor gave to others while this VM's CPUs wanted to run (the `steal`
+    column of /proc/stat, all CPUs), in seconds; None when the kernel does not report it."""
+    for line in read_file("/proc/stat").splitlines():
+        parts = line.split()
+        if parts and parts[0] == "cpu" and len(parts) > 8:
+            return int(parts[8]) / os.sysconf("SC_CLK_TCK")
+    return None
+
+
 def git_state():
     def git(*args):
         r = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True)
@@ -140,6 +150,7 @@ def run_child(cmd, stdout_path, stderr_path, timeout, max_rss, env=None):
     second."""
     with open(stdout_path, "wb") as out, open(stderr_path, "wb") as err:
         load_before = loadavg()
+        steal_before = steal_seconds()
         t0 = time.perf_counter()
         p = subprocess.Popen(cmd, stdout=out, stderr=err, stdin=subprocess.DEVNULL, start_new_session=True, env=env)
         killed = []
@@ -164,12 +175,14 @@ def run_child(cmd, stdout_path, stderr_path, timeout, max_rss, env=None):
         watcher.start()
         _, status, usage = os.wait4(p.pid, 0)
         wall = time.perf_counter() - t0
+        steal_after = steal_seconds()
         finished.set()
         watcher.join()
         p.returncode = os.waitstatus_to_exitcode(status)
     return {"wallSeconds": wall, "peakRSSBytes": usage.ru_maxrss * 1024, "exitCode": p.returncode,
             "killed": killed[0] if killed else None, "userSeconds": usage.ru_utime, "systemSeconds": usage.ru_stime,
-            "loadBefore": load_before, "loadAfter": loadavg()}
+            "loadBefore": load_before, "loadAfter": loadavg(),
+            "stealSeconds": None if steal_before is None or steal_after is None else round(steal_after - steal_before, 2)}
 
 
 def tail(path, lines=8):
@@ -350,6 +363,7 @@ def summarize(n, name, runs, quality):
         s["stages"] = {k: median([r["stages"].get(k, 0.0) for r in ok]) for k in stage_names}
         s["wallSeconds"] = median([r["wallSeconds"] for r in ok])
         s["wallSecondsAll"] = [round(r["wallSeconds"], 3) for r in ok]
+        s["stealSecondsAll"] = [r.get("stealSeconds") for r in ok]
         s["peakRSSBytes"] = max(r["peakRSSBytes"] for r in ok)
         s["articlesPerSecond"] = n / s["wallSeconds"]
         s["storiesRefused"] = next((r.get("storiesRefused") for r in ok if r.get("storiesRefused")), None)
@@ -405,6 +419,11 @@ def markdown(report):
                      f"{f1(row['quality'], 'duplicate_groups')} | {story} | {ratio_s} |")
     notes = []
     for row in report["rows"]:
+        if len(row.get("wallSecondsAll") or []) > 1:
+            steal = row.get("stealSecondsAll") or []
+            notes.append(f"- {row['articles']:,} {row['pipeline']}: rounds " + ", ".join(
+                f"{w:.1f} s" + (f" ({st:.1f} s stolen)" if st is not None else "")
+                for w, st in zip(row["wallSecondsAll"], steal + [None] * len(row["wallSecondsAll"]))))
         if row.get("storiesRefused"):
             notes.append(f"- {row['articles']:,} {row['pipeline']}: stories refused: {row['storiesRefused']}")
         if row.get("oracle"):
@@ -512,6 +531,7 @@ def main():
                         gave_up.add(name)  # a timeout or the RSS cap would only repeat
                 else:
                     log(f"  {r['wallSeconds']:.1f} s, peak RSS {r['peakRSSBytes'] / 2**30:.2f} GiB"
+                        + (f", CPU stolen by the host {r['stealSeconds']:.1f} s" if r.get("stealSeconds") is not None else "")
                         + (f"; stories refused: {r['storiesRefused']}" if r.get("storiesRefused") else ""))
         rows = {}
         for name, _ in pipelines:

@@ -525,8 +525,8 @@ struct NeighbourSearch {
             defer { partial.deallocate() }
             let touched = UnsafeMutablePointer<UInt64>.allocate(capacity: max(1, v))
             defer { touched.deallocate() }
-            // Once pruning starts: the accumulated voices as bits (a small array that stays in
-            // cache, where `partial` is read at random), cleared after each voice.
+            // With `prune`: the voices accumulated, as bits (a small array that stays in cache,
+            // where `partial` is read at random), cleared after each voice.
             let words = (v + 63) >> 6
             let member = UnsafeMutablePointer<UInt64>.allocate(capacity: max(1, words))
             member.initialize(repeating: 0, count: max(1, words))
@@ -554,10 +554,26 @@ struct NeighbourSearch {
                 let sure = surelyInWindow(i)
                 let loI = i < vs.dated ? vs.lo[i] : 0
                 var touchedCount = 0
+                // The reference (`prune` off): a voice is new while its sum is 0.
                 @inline(__always) func add(_ q: Int, _ wi: Float) {
                     let j = Int(pVoice[q])
                     if partial[j] == 0 { touched[touchedCount] = UInt64(j); touchedCount += 1 }
                     partial[j] += wi * pWeight[q]
+                }
+                // Pruning: a voice is new while its bit is clear; its sum starts as its first
+                // product (0 + x is x: the same floats), so `partial` is neither read for a new
+                // voice nor cleared after.
+                @inline(__always) func addMarked(_ q: Int, _ wi: Float) {
+                    let j = Int(pVoice[q])
+                    let word = j >> 6, bit: UInt64 = 1 << UInt64(j & 63)
+                    let x = wi * pWeight[q]
+                    if member[word] & bit == 0 {
+                        member[word] |= bit
+                        touched[touchedCount] = UInt64(j); touchedCount += 1
+                        partial[j] = x
+                    } else {
+                        partial[j] += x
+                    }
                 }
                 @inline(__always) func addKnown(_ q: Int, _ wi: Float) {
                     let j = Int(pVoice[q])
@@ -601,33 +617,41 @@ struct NeighbourSearch {
                         for q in u..<e where Int(pVoice[q]) != i { addKnown(q, wi) }
                         continue
                     }
-                    for q in a..<m where loI - vs.hi[Int(pVoice[q])] <= window { add(q, wi) }
-                    for q in m..<b where Int(pVoice[q]) != i { add(q, wi) }
-                    for q in u..<e where Int(pVoice[q]) != i { add(q, wi) }
+                    if !prune {
+                        for q in a..<m where loI - vs.hi[Int(pVoice[q])] <= window { add(q, wi) }
+                        for q in m..<b where Int(pVoice[q]) != i { add(q, wi) }
+                        for q in u..<e where Int(pVoice[q]) != i { add(q, wi) }
+                        continue
+                    }
+                    for q in a..<m where loI - vs.hi[Int(pVoice[q])] <= window { addMarked(q, wi) }
+                    for q in m..<b where Int(pVoice[q]) != i { addMarked(q, wi) }
+                    for q in u..<e where Int(pVoice[q]) != i { addMarked(q, wi) }
                     // The shortlist's last score only grows (positive products): once at least
                     // `shortlist` voices exceed what the remaining terms can give a new voice,
                     // no new voice can enter the shortlist (strictly below, so no tie either).
-                    if prune && k + 1 < terms && touchedCount >= shortlist {
+                    if k + 1 < terms && touchedCount >= shortlist {
                         let bound = rest[k]
                         var above = 0, q = 0
                         while q < touchedCount && above < shortlist && touchedCount - q + above >= shortlist {
                             if Double(partial[Int(touched[q])]) > bound { above += 1 }
                             q += 1
                         }
-                        if above >= shortlist {
-                            pruned = true
-                            for q in 0..<touchedCount { let j = Int(touched[q]); member[j >> 6] |= 1 << UInt64(j & 63) }
-                        }
+                        if above >= shortlist { pruned = true }
                     }
                 }
-                if pruned {
-                    for q in 0..<touchedCount { member[Int(touched[q]) >> 6] = 0 }
-                }
                 candidates += touchedCount
-                for q in 0..<touchedCount {
-                    let j = Int(touched[q])
-                    touched[q] = rankingKey(j, partial[j])
-                    partial[j] = 0
+                if prune {
+                    for q in 0..<touchedCount {
+                        let j = Int(touched[q])
+                        touched[q] = rankingKey(j, partial[j])
+                        member[j >> 6] = 0
+                    }
+                } else {
+                    for q in 0..<touchedCount {
+                        let j = Int(touched[q])
+                        touched[q] = rankingKey(j, partial[j])
+                        partial[j] = 0
+                    }
                 }
                 let ranked = min(touchedCount, shortlist)
                 selectLargest(touched, touchedCount, ranked)

@@ -221,13 +221,13 @@ final class StoryClusteringTests: XCTestCase {
 
     /// The pruned candidate search (no new voices once none can reach the shortlist) keeps the
     /// very neighbour lists and similarities of the reference search that accumulates every voice
-    /// met, over corpora, windows, shortlists, posting bounds, sketches and 1-3 threads; and it
+    /// met (one thread), over windows, shortlists, posting bounds, sketches and 3 threads; and it
     /// does prune (fewer voices accumulated), so the comparison is not vacuous.
     func testPrunedNeighbourSearchKeepsTheReferenceLists() throws {
         let saved = Parallel.threads
         defer { Parallel.threads = saved }
         var prunedSomewhere = 0, cases = 0
-        for (count, seed) in [(700, 3), (1_500, 8)] {
+        for (count, seed) in [(600, 3)] {
             let folder = try TestSupport.temporaryFolder(for: self)
             try writeJSONL(SyntheticCorpus(count: count, seed: UInt64(seed)).articles(), to: folder.appendingPathComponent("corpus.jsonl"))
             let state = try compute([folder.path])
@@ -239,18 +239,17 @@ final class StoryClusteringTests: XCTestCase {
             // Random reduced vectors (the mix into the similarity does not touch the search's order).
             var rng = SplitMix64(seed: UInt64(seed))
             let reduced = Matrix(rows: articles.count, columns: 6, elements: (0..<(articles.count * 6)).map { _ in Double(rng.next() % 1000) / 500 - 1 })
-            for (sketch, postingTerms, reducedWeight) in [(64, 32, 0.2), (0, 12, 0.0), (8, 16, 0.5)] {
+            for (sketch, postingTerms, reducedWeight) in [(64, 32, 0.2), (0, 12, 0.0)] {
                 let space = VoiceSpace(voices: voices, terms: state.terms, weight: weight, reduced: reducedWeight > 0 ? reduced : nil,
                                        reducedWeight: reducedWeight, postingTerms: postingTerms, sketchTerms: sketch)
-                for (window, shortlist, keep, maxPosting, indexTerms) in [(3, 100, 20, 2000, 12), (1, 10, 5, 2000, 12), (3, 4, 2, 40, 12),
-                                                                         (0, 20, 20, 2000, 6), (30, 6, 3, 2000, 12), (3, 1, 1, 2000, 3)] {
+                for (window, shortlist, keep, maxPosting, indexTerms) in [(1, 10, 5, 2000, 12), (3, 4, 2, 40, 12), (30, 3, 1, 2000, 6)] {
                     var search = NeighbourSearch(space: space, window: Int32(window), indexTerms: indexTerms, maxPosting: maxPosting,
                                                  shortlist: shortlist, keep: keep)
                     search.prune = false
                     Parallel.threads = 1
                     let want = search.run()
                     search.prune = true
-                    for threads in 1...3 {
+                    for threads in [3] {
                         Parallel.threads = threads
                         let got = search.run()
                         let label = "count \(count) sketch \(sketch) window \(window) shortlist \(shortlist) maxPosting \(maxPosting) threads \(threads)"

@@ -219,6 +219,53 @@ final class StoryClusteringTests: XCTestCase {
         }
     }
 
+    /// The pruned candidate search (no new voices once none can reach the shortlist) keeps the
+    /// very neighbour lists and similarities of the reference search that accumulates every voice
+    /// met (one thread), over windows, shortlists, posting bounds, sketches and 3 threads; and it
+    /// does prune (fewer voices accumulated), so the comparison is not vacuous.
+    func testPrunedNeighbourSearchKeepsTheReferenceLists() throws {
+        let saved = Parallel.threads
+        defer { Parallel.threads = saved }
+        var prunedSomewhere = 0, cases = 0
+        for (count, seed) in [(600, 3)] {
+            let folder = try TestSupport.temporaryFolder(for: self)
+            try writeJSONL(SyntheticCorpus(count: count, seed: UInt64(seed)).articles(), to: folder.appendingPathComponent("corpus.jsonl"))
+            let state = try compute([folder.path])
+            let articles = state.corpus.articles
+            var rank = [Int](repeating: 0, count: articles.count)
+            for (r, d) in state.canonicalOrder.enumerated() { rank[d] = r }
+            let voices = Voices(articles: articles, duplicates: state.duplicates, canonicalRank: rank)
+            let weight = StoryClusterer.outletWeights(articles: articles, terms: state.terms)
+            // Random reduced vectors (the mix into the similarity does not touch the search's order).
+            var rng = SplitMix64(seed: UInt64(seed))
+            let reduced = Matrix(rows: articles.count, columns: 6, elements: (0..<(articles.count * 6)).map { _ in Double(rng.next() % 1000) / 500 - 1 })
+            for (sketch, postingTerms, reducedWeight) in [(64, 32, 0.2), (0, 12, 0.0)] {
+                let space = VoiceSpace(voices: voices, terms: state.terms, weight: weight, reduced: reducedWeight > 0 ? reduced : nil,
+                                       reducedWeight: reducedWeight, postingTerms: postingTerms, sketchTerms: sketch)
+                for (window, shortlist, keep, maxPosting, indexTerms) in [(1, 10, 5, 2000, 12), (3, 4, 2, 40, 12), (30, 3, 1, 2000, 6)] {
+                    var search = NeighbourSearch(space: space, window: Int32(window), indexTerms: indexTerms, maxPosting: maxPosting,
+                                                 shortlist: shortlist, keep: keep)
+                    search.prune = false
+                    Parallel.threads = 1
+                    let want = search.run()
+                    search.prune = true
+                    for threads in [3] {
+                        Parallel.threads = threads
+                        let got = search.run()
+                        let label = "count \(count) sketch \(sketch) window \(window) shortlist \(shortlist) maxPosting \(maxPosting) threads \(threads)"
+                        XCTAssertEqual(got.start, want.start, label)
+                        XCTAssertEqual(got.neighbour, want.neighbour, label)
+                        XCTAssertEqual(got.similarity.map(\.bitPattern), want.similarity.map(\.bitPattern), label)
+                        XCTAssertLessThanOrEqual(got.candidatePairs, want.candidatePairs, label)
+                        if got.candidatePairs < want.candidatePairs { prunedSomewhere += 1 }
+                        cases += 1
+                    }
+                }
+            }
+        }
+        XCTAssertGreaterThan(prunedSomewhere, cases / 2, "pruning took effect in \(prunedSomewhere) of \(cases) cases")
+    }
+
     func testHeadlineTemplates() {
         let titles = [
             "BRIEF-Harwick Instruments Q3 shr 1.12 dlrs vs 0.98 dlrs",            // 0

@@ -8,7 +8,8 @@ import LinearAlgebra
 ///    outlet's articles only are left out (they say who wrote a piece, not what happened).
 /// 2. Candidates: an inverted index lists each voice under its `postingTerms` strongest terms,
 ///    in date order, so a voice scans only the postings inside its date window; the voices
-///    sharing one of its `indexTerms` strongest terms accumulate a partial dot product, the best
+///    sharing one of its `indexTerms` strongest terms accumulate a partial dot product (no new
+///    voice taken in once none can reach the shortlist: MaxScore pruning), the best
 ///    `candidates` get an exact similarity, the best `neighbours` are kept.
 /// 3. Sparse average linkage on locally scaled similarity (CSLS), with a merge floor derived
 ///    from the background similarity of random pairs in the window.

@@ -307,6 +307,9 @@ struct NeighbourSearch {
     let maxPosting: Int
     let shortlist: Int
     let keep: Int
+    /// Stop taking in new voices once they cannot reach the shortlist (`run`); false: every
+    /// voice met is accumulated (the reference the tests compare with).
+    var prune = true
 
     /// The voices whose first day is at most `day` (dated voices are sorted by first day).
     private func datedUpTo(_ day: Int64) -> Int {
@@ -498,6 +501,15 @@ struct NeighbourSearch {
         let v = space.count
         let vs = space.voices
         let columns = space.terms.matrix.columns
+        // Each term's largest posting weight: a voice's product through the term is at most
+        // the query's weight times this.
+        var postingMax = [Float](repeating: 0, count: max(1, columns))
+        for t in 0..<columns {
+            var m: Float = 0
+            for q in space.postingStart[t]..<space.postingStart[t + 1] { m = max(m, space.postingWeight[q]) }
+            postingMax[t] = m
+        }
+        let prune = self.prune && shortlist > 0
         let chunks = withRaw { raw in
           space.postingStart.withUnsafeBufferPointer { pStart in
           (space.postingVoice.isEmpty ? [Int32(0)] : space.postingVoice).withUnsafeBufferPointer { pVoice in
@@ -513,6 +525,16 @@ struct NeighbourSearch {
             defer { partial.deallocate() }
             let touched = UnsafeMutablePointer<UInt64>.allocate(capacity: max(1, v))
             defer { touched.deallocate() }
+            // With `prune`: the voices accumulated, as bits (a small array that stays in cache,
+            // where `partial` is read at random), cleared after each voice.
+            let words = (v + 63) >> 6
+            let member = UnsafeMutablePointer<UInt64>.allocate(capacity: max(1, words))
+            member.initialize(repeating: 0, count: max(1, words))
+            defer { member.deallocate() }
+            // Per index term: its windowed posting positions (a, m, b, u, e; a < 0: skipped) and
+            // the bound of the products still to come after it.
+            var spans = [Int](repeating: 0, count: 5 * max(1, indexTerms))
+            var rest = [Double](repeating: 0, count: max(1, indexTerms))
             // Shortlisted voices with their sketch similarity and reduced cosine.
             var scored: [(Int32, Double, Float)] = []
             let scratch = Scratch(columns: columns)
@@ -532,14 +554,34 @@ struct NeighbourSearch {
                 let sure = surelyInWindow(i)
                 let loI = i < vs.dated ? vs.lo[i] : 0
                 var touchedCount = 0
+                // The reference (`prune` off): a voice is new while its sum is 0.
                 @inline(__always) func add(_ q: Int, _ wi: Float) {
                     let j = Int(pVoice[q])
                     if partial[j] == 0 { touched[touchedCount] = UInt64(j); touchedCount += 1 }
                     partial[j] += wi * pWeight[q]
                 }
-                for p in space.topStart[i]..<min(space.topStart[i + 1], space.topStart[i] + indexTerms) {
-                    let t = Int(space.topTerm[p])
-                    let wi = space.topWeight[p]
+                // Pruning: a voice is new while its bit is clear; its sum starts as its first
+                // product (0 + x is x: the same floats), so `partial` is neither read for a new
+                // voice nor cleared after.
+                @inline(__always) func addMarked(_ q: Int, _ wi: Float) {
+                    let j = Int(pVoice[q])
+                    let word = j >> 6, bit: UInt64 = 1 << UInt64(j & 63)
+                    let x = wi * pWeight[q]
+                    if member[word] & bit == 0 {
+                        member[word] |= bit
+                        touched[touchedCount] = UInt64(j); touchedCount += 1
+                        partial[j] = x
+                    } else {
+                        partial[j] += x
+                    }
+                }
+                @inline(__always) func addKnown(_ q: Int, _ wi: Float) {
+                    let j = Int(pVoice[q])
+                    if member[j >> 6] & (1 << UInt64(j & 63)) != 0 { partial[j] += wi * pWeight[q] }
+                }
+                let first = space.topStart[i], terms = min(space.topStart[i + 1], first + indexTerms) - first
+                for k in 0..<terms {
+                    let t = Int(space.topTerm[first + k])
                     let s = pStart[t], e = pStart[t + 1]
                     // Positions of the window's dated voices (those needing a date test first)
                     // and of the undated tail in this posting list.
@@ -547,16 +589,69 @@ struct NeighbourSearch {
                     let m = lowerBound(pVoice, a, e, Int32(sure))
                     let b = lowerBound(pVoice, m, e, Int32(dated.upperBound))
                     let u = lowerBound(pVoice, b, e, Int32(vs.dated))
-                    if (b - a) + (e - u) > maxPosting { continue }
-                    for q in a..<m where loI - vs.hi[Int(pVoice[q])] <= window { add(q, wi) }
-                    for q in m..<b where Int(pVoice[q]) != i { add(q, wi) }
-                    for q in u..<e where Int(pVoice[q]) != i { add(q, wi) }
+                    let skipped = (b - a) + (e - u) > maxPosting
+                    spans[5 * k] = skipped ? -1 : a
+                    spans[5 * k + 1] = m; spans[5 * k + 2] = b; spans[5 * k + 3] = u; spans[5 * k + 4] = e
+                    rest[k] = skipped ? 0 : Double(space.topWeight[first + k] * postingMax[t])
+                }
+                // rest[k]: the most the terms after k add to any one voice's sum (products are
+                // rounded up by at most 2^-24 each, the sum of at most 11 of them by less than
+                // 2^-20: a relative slack of 2^-16 covers both).
+                var after = 0.0
+                for k in stride(from: terms - 1, through: 0, by: -1) {
+                    let own = rest[k]
+                    rest[k] = after * (1 + 0x1p-16)
+                    after += own
+                }
+                // Pruned: the shortlist's place is out of reach of every voice not met yet, so
+                // the sums go on for the voices met only (in the same order: the same floats).
+                var pruned = false
+                for k in 0..<terms {
+                    let a = spans[5 * k]
+                    if a < 0 { continue }
+                    let m = spans[5 * k + 1], b = spans[5 * k + 2], u = spans[5 * k + 3], e = spans[5 * k + 4]
+                    let wi = space.topWeight[first + k]
+                    if pruned {
+                        for q in a..<m where loI - vs.hi[Int(pVoice[q])] <= window { addKnown(q, wi) }
+                        for q in m..<b where Int(pVoice[q]) != i { addKnown(q, wi) }
+                        for q in u..<e where Int(pVoice[q]) != i { addKnown(q, wi) }
+                        continue
+                    }
+                    if !prune {
+                        for q in a..<m where loI - vs.hi[Int(pVoice[q])] <= window { add(q, wi) }
+                        for q in m..<b where Int(pVoice[q]) != i { add(q, wi) }
+                        for q in u..<e where Int(pVoice[q]) != i { add(q, wi) }
+                        continue
+                    }
+                    for q in a..<m where loI - vs.hi[Int(pVoice[q])] <= window { addMarked(q, wi) }
+                    for q in m..<b where Int(pVoice[q]) != i { addMarked(q, wi) }
+                    for q in u..<e where Int(pVoice[q]) != i { addMarked(q, wi) }
+                    // The shortlist's last score only grows (positive products): once at least
+                    // `shortlist` voices exceed what the remaining terms can give a new voice,
+                    // no new voice can enter the shortlist (strictly below, so no tie either).
+                    if k + 1 < terms && touchedCount >= shortlist {
+                        let bound = rest[k]
+                        var above = 0, q = 0
+                        while q < touchedCount && above < shortlist && touchedCount - q + above >= shortlist {
+                            if Double(partial[Int(touched[q])]) > bound { above += 1 }
+                            q += 1
+                        }
+                        if above >= shortlist { pruned = true }
+                    }
                 }
                 candidates += touchedCount
-                for q in 0..<touchedCount {
-                    let j = Int(touched[q])
-                    touched[q] = rankingKey(j, partial[j])
-                    partial[j] = 0
+                if prune {
+                    for q in 0..<touchedCount {
+                        let j = Int(touched[q])
+                        touched[q] = rankingKey(j, partial[j])
+                        member[j >> 6] = 0
+                    }
+                } else {
+                    for q in 0..<touchedCount {
+                        let j = Int(touched[q])
+                        touched[q] = rankingKey(j, partial[j])
+                        partial[j] = 0
+                    }
                 }
                 let ranked = min(touchedCount, shortlist)
                 selectLargest(touched, touchedCount, ranked)

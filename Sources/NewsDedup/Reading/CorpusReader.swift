@@ -239,11 +239,19 @@ public struct CorpusReader: Sendable {
                 }
             }
             // Each article is moved out of `parsed` (`take()`) and on into the corpus, not copied
-            // (its six strings retained) and released with `parsed`.
+            // (its six strings retained) and released with `parsed`. The rows are reached through
+            // a pointer: `parsed[c][k].1` read through the arrays' subscripts copied the whole
+            // row, its article too, to read the issues.
             for c in parsed.indices {
-                for k in parsed[c].indices {
-                    parsed[c][k].1.forEach(issue)
-                    if let a = parsed[c][k].0.take() { article(a) }
+                parsed[c].withUnsafeMutableBufferPointer { rows in
+                    for k in rows.indices {
+                        if let a = rows[k].0.take() {
+                            rows[k].1.forEach(issue)
+                            article(a)
+                        } else {
+                            rows[k].1.forEach(issue)
+                        }
+                    }
                 }
             }
             batchDone()

@@ -1,6 +1,7 @@
 import Foundation
 import XCTest
 @testable import NewsDedup
+import LinearAlgebra
 
 final class ReaderTests: XCTestCase {
     // MARK: - Helpers
@@ -503,6 +504,43 @@ final class ReaderTests: XCTestCase {
             XCTAssertEqual(corpus.articles.map(\.byteOffset), reference.articles.map(\.byteOffset), "batch \(batch)")
             XCTAssertEqual(corpus.articles.map(\.byteLength), reference.articles.map(\.byteLength), "batch \(batch)")
             XCTAssertEqual(corpus.issues.map(\.reason), reference.issues.map(\.reason), "batch \(batch)")
+        }
+    }
+
+    /// The next batch is read and split on another thread while one is parsed (more than one
+    /// worker thread), after it on the same thread otherwise: both give the same articles and
+    /// the same issues in the same order (long lines skipped across batches, bad JSON, duplicate
+    /// ids, blank lines, no newline at the end), whatever the batch size.
+    func testBatchesReadAheadGiveTheSameCorpusAsReadInTurn() throws {
+        let dir = try TestSupport.temporaryFolder(for: self)
+        var lines: [String] = []
+        for i in 0..<60 {
+            let words = String(repeating: "Caf\u{E9} word\(i) ", count: i % 5 + 1)
+            lines.append(#"{"id": "a\#(i % 50)", "title": "T\#(i)", "text": "\#(words)", "date": "2024-02-2\#(i % 3 * 4)"}"#)
+            if i % 11 == 3 { lines.append("") }
+            if i % 13 == 5 { lines.append(#"{"id": "bad\#(i)", "text": "#) }
+            if i == 21 || i == 22 { lines.append(#"{"id": "long\#(i)", "text": ""# + String(repeating: "y", count: 500) + #""}"#) }
+        }
+        let url = try TestSupport.write(lines.joined(separator: "\n"), to: "feed.jsonl", in: dir)
+        let before = Parallel.threads
+        defer { Parallel.threads = before }
+        for batch in [1, 3, 64, 333, 8 << 20] {
+            var limits = ReaderConfiguration()
+            limits.maxLineBytes = 300
+            limits.batchBytes = batch
+            Parallel.threads = 1
+            let inTurn = read([url], configuration: limits)
+            Parallel.threads = 3
+            let ahead = read([url], configuration: limits)
+            XCTAssertEqual(inTurn.articles.count, 50, "batch \(batch)")
+            XCTAssertEqual(ahead.articles.map(\.id), inTurn.articles.map(\.id), "batch \(batch)")
+            XCTAssertEqual(ahead.articles.map(\.line), inTurn.articles.map(\.line), "batch \(batch)")
+            XCTAssertEqual(ahead.articles.map(\.text), inTurn.articles.map(\.text), "batch \(batch)")
+            XCTAssertEqual(ahead.articles.map(\.byteOffset), inTurn.articles.map(\.byteOffset), "batch \(batch)")
+            XCTAssertEqual(ahead.issues, inTurn.issues, "batch \(batch)")
+            XCTAssertEqual(inTurn.issues.filter { $0.reason.contains("longer than 300 bytes") }.map(\.line), [27, 29], "batch \(batch)")
+            XCTAssertEqual(inTurn.issues.filter { $0.reason.contains("duplicate id") }.count, 10, "batch \(batch)")
+            XCTAssertEqual(inTurn.issues.filter { $0.reason.contains("malformed JSON") }.count, 5, "batch \(batch)")
         }
     }
 

@@ -226,6 +226,31 @@ final class TextAnalyzerTests: XCTestCase {
         }
     }
 
+    /// `KeySort.sortUniform` (the shingle keys' sort: top bits, then insertion) against the
+    /// standard sort, for evenly spread keys of every size around its bucket counts and for
+    /// skewed keys that make it fall back to the LSD sort (one crowded bucket, duplicates).
+    func testUniformKeySortMatchesStandardSort() {
+        var rng = SplitMix64(seed: 9)
+        var scratch: [UInt32] = []
+        for n in [0, 1, 2, 31, 32, 33, 255, 256, 257, 511, 512, 513, 600, 1025, 4096, 8192, 8193, 9000] {
+            for pattern in 0..<5 {
+                var keys = (0..<n).map { i -> UInt32 in
+                    let r = UInt32(truncatingIfNeeded: rng.next())
+                    switch pattern {
+                    case 0: return r                                  // evenly spread
+                    case 1: return r % 50                             // all in the first bucket
+                    case 2: return r & 0xFF80_0000                    // few distinct, many repeats
+                    case 3: return i % 40 == 0 ? 0x7700_0000 : r      // one bucket a bit crowded
+                    default: return UInt32.max - UInt32(i)            // descending
+                    }
+                }
+                let expected = keys.sorted()
+                KeySort.sortUniform(&keys, scratch: &scratch)
+                XCTAssertEqual(keys, expected, "n \(n), pattern \(pattern)")
+            }
+        }
+    }
+
     /// The TF-IDF rows' keys: column in the upper four bytes (distinct within a row), entry
     /// number in the lower ones; sorting by the upper bytes gives the plain ascending order.
     func testKeySortByUpperBytesMatchesStandardSort() {

@@ -201,83 +201,37 @@ public struct CorpusReader: Sendable {
             return
         }
         defer { try? handle.close() }
-        // One buffer for the whole file: the partial line a batch leaves is moved to its front
-        // and the next batch is read in after it, straight from the file (no `Data` per batch,
-        // no copy into a new array, no fresh pages to fault in for every 8 MiB).
-        var buffer = [UInt8]()
-        // The file's size when opened: a batch fills (and pages in) only the room the file can
-        // use, so a small file does not clear a whole batch's worth of buffer.
-        var status = stat()
-        var sizeLeft = fstat(handle.fileDescriptor, &status) == 0 ? Int(status.st_size) : configuration.batchBytes
-        var bufferOffset: Int64 = 0   // file offset of the buffer's first byte
-        var lineNumber = 0
-        var sawAnything = false
-        var skippingLongLine = false
+        // Two buffers, used in turn: while one batch's lines are parsed (and the caller's
+        // `batchDone` tokenizes them), the next batch is read into the other buffer and split
+        // into lines on a thread of its own (`JSONLBatches.next`), so neither the read(2) copy
+        // nor the newline scan is a serial step between the parallel ones. The partial line a
+        // batch leaves is copied to the front of the next one. The buffers are raw memory, never
+        // zero-filled, reused from batch to batch.
+        let batches = JSONLBatches(reader: self, file: file, handle: handle)
+        var current = batches.next(into: JSONLBatches.Buffer(), after: nil)
+        var spare = JSONLBatches.Buffer()
+        // With one worker thread the next batch is read after this one, on this thread.
+        let prefetch = Parallel.threads > 1 ? DispatchQueue(label: "newsdedup.reader.prefetch") : nil
         while true {
-            let readCount: Int
-            switch readBatch(handle, into: &buffer, count: configuration.batchBytes, expected: sizeLeft) {
-            case .success(let n): readCount = n; sizeLeft -= n
-            case .failure(let error):
-                issue(InputIssue(file: file.path, line: lineNumber + 1, action: .skipped,
-                                 reason: "read error: \(error.localizedDescription); the rest of the file is skipped"))
-                return
-            }
-            let atEnd = readCount == 0
-            if !atEnd { sawAnything = true }
-            var consumedUpTo = -1   // bytes of this buffer not carried over (-1: all)
-            // Split complete lines; keep the trailing partial line for the next batch.
-            var lines: [(number: Int, range: Range<Int>)] = []
-            var start = 0
-            // Newlines found with memchr: C speed whatever the build (a 100 MB file is read in
-            // well under a second of splitting).
-            let newlines: [Int] = buffer.withUnsafeBytes { raw in
-                guard let base = raw.baseAddress else { return [] }
-                var out: [Int] = []
-                var p = 0
-                while p < raw.count, let hit = memchr(base + p, 0x0A, raw.count - p) {
-                    let i = base.distance(to: UnsafeRawPointer(hit))
-                    out.append(i)
-                    p = i + 1
-                }
-                return out
-            }
-            for i in newlines {
-                lineNumber += 1
-                if skippingLongLine { skippingLongLine = false; start = i + 1; continue }
-                if i - start > configuration.maxLineBytes {
-                    issue(InputIssue(file: file.path, line: lineNumber, action: .skipped,
-                                     reason: "line longer than \(configuration.maxLineBytes) bytes (reader.maxLineBytes)"))
-                } else {
-                    lines.append((lineNumber, start..<i))
-                }
-                start = i + 1
-            }
-            if start < buffer.count {
-                if atEnd {
-                    lineNumber += 1
-                    if buffer.count - start > configuration.maxLineBytes && !skippingLongLine {
-                        issue(InputIssue(file: file.path, line: lineNumber, action: .skipped,
-                                         reason: "line longer than \(configuration.maxLineBytes) bytes (reader.maxLineBytes)"))
-                    } else if !skippingLongLine {
-                        lines.append((lineNumber, start..<buffer.count))
-                    }
-                } else if buffer.count - start > configuration.maxLineBytes {
-                    if !skippingLongLine {
-                        issue(InputIssue(file: file.path, line: lineNumber + 1, action: .skipped,
-                                         reason: "line longer than \(configuration.maxLineBytes) bytes (reader.maxLineBytes)"))
-                    }
-                    skippingLongLine = true
-                } else {
-                    consumedUpTo = start
+            // Issues of the split (long lines) come before the batch's parse issues, as they did
+            // when the split ran here.
+            current.issues.forEach(issue)
+            if current.failed { return }
+            let next = UncheckedBox<JSONLBatches.Batch?>(nil)
+            let ready = DispatchSemaphore(value: 0)
+            if !current.atEnd, let prefetch {
+                let previous = current, target = spare
+                prefetch.async {
+                    next.value = batches.next(into: target, after: previous)
+                    ready.signal()
                 }
             }
-            var parsed: [[(Article?, [InputIssue])]] = []
-            do {
-                // `batch` ends with this block: the buffer is unshared again before it is reused.
-                let batch = buffer, batchOffset = bufferOffset
-                parsed = Parallel.mapChunks(lines.count, chunks: min(lines.count, Parallel.threads * 4)) { range in
+            let lines = current.lines, batchOffset = current.offset
+            let bytes = UnsafeBufferPointer(start: current.buffer.base, count: current.buffer.count)
+            var parsed: [[(Article?, [InputIssue])]] = withExtendedLifetime(current.buffer) {
+                Parallel.mapChunks(lines.count, chunks: min(lines.count, Parallel.threads * 4)) { range in
                     range.map { k in
-                        var (article, issues) = parseJSONLine(batch[lines[k].range], file: file, line: lines[k].number)
+                        var (article, issues) = parseJSONLine(UnsafeBufferPointer(rebasing: bytes[lines[k].range]), file: file, line: lines[k].number)
                         article?.byteOffset = batchOffset + Int64(lines[k].range.lowerBound)
                         article?.byteLength = Int32(lines[k].range.count)
                         return (article, issues)
@@ -285,61 +239,74 @@ public struct CorpusReader: Sendable {
                 }
             }
             // Each article is moved out of `parsed` (`take()`) and on into the corpus, not copied
-            // (its six strings retained) and released with `parsed`.
+            // (its six strings retained) and released with `parsed`. The rows are reached through
+            // a pointer: `parsed[c][k].1` read through the arrays' subscripts copied the whole
+            // row, its article too, to read the issues.
             for c in parsed.indices {
-                for k in parsed[c].indices {
-                    parsed[c][k].1.forEach(issue)
-                    if let a = parsed[c][k].0.take() { article(a) }
+                parsed[c].withUnsafeMutableBufferPointer { rows in
+                    for k in rows.indices {
+                        if let a = rows[k].0.take() {
+                            rows[k].1.forEach(issue)
+                            article(a)
+                        } else {
+                            rows[k].1.forEach(issue)
+                        }
+                    }
                 }
             }
-            bufferOffset += Int64(consumedUpTo >= 0 ? consumedUpTo : buffer.count)
-            // Keep only the partial line (`batch` is gone: the buffer is not copied).
-            buffer.removeSubrange(0..<(consumedUpTo >= 0 ? consumedUpTo : buffer.count))
             batchDone()
-            if atEnd { break }
+            if current.atEnd { break }
+            if prefetch != nil {
+                ready.wait()
+                spare = current.buffer
+                current = next.value!
+            } else {
+                let previous = current
+                current = batches.next(into: spare, after: previous)
+                spare = previous.buffer
+            }
         }
-        if !sawAnything {
+        if !batches.sawAnything {
             issue(InputIssue(file: file.path, action: .skipped, reason: "empty file"))
         }
     }
 
     /// Appends up to `count` bytes of the file to `buffer` (fewer only at the end of the file), as
-    /// `FileHandle.read(upToCount:)` reads them, and returns how many; read into the buffer's own
-    /// storage, so a buffer kept from batch to batch reuses its pages. `expected`: the bytes the
-    /// file should have left (a file that grew is still read to its end, in smaller steps). On a
-    /// read error the `FileHandle` read is tried, so the error is the one it gives.
-    func readBatch(_ handle: FileHandle, into buffer: inout [UInt8], count: Int, expected: Int) -> Result<Int, Error> {
+    /// `FileHandle.read(upToCount:)` reads them, and returns how many; read straight into the
+    /// buffer's memory. `expected`: the bytes the file should have left (a file that grew is
+    /// still read to its end, in smaller steps). On a read error the `FileHandle` read is tried,
+    /// so the error is the one it gives.
+    func readBatch(_ handle: FileHandle, into buffer: JSONLBatches.Buffer, count: Int, expected: Int) -> Result<Int, Error> {
         var got = 0
         var failed = false
         while got < count && !failed {
             // Room for what the file should have left, and a page more to find its end.
             let step = min(count - got, max(0, expected - got) + 4096)
-            let start = buffer.count
-            buffer.append(contentsOf: repeatElement(0, count: step))
+            buffer.reserve(buffer.count + step)
+            let base = buffer.base + buffer.count
             var stepGot = 0
-            buffer.withUnsafeMutableBytes { raw in
-                let base = raw.baseAddress! + start
-                while stepGot < step {
-                    #if canImport(Glibc)
-                    let r = Glibc.read(handle.fileDescriptor, base + stepGot, step - stepGot)
-                    let interrupted = r < 0 && errno == EINTR
-                    #elseif canImport(Darwin)
-                    let r = Darwin.read(handle.fileDescriptor, base + stepGot, step - stepGot)
-                    let interrupted = r < 0 && errno == EINTR
-                    #else
-                    let r = -1, interrupted = false   // no read(2) here: FileHandle reads it below
-                    #endif
-                    if r > 0 { stepGot += r } else if r == 0 { break } else if !interrupted { failed = true; break }
-                }
+            while stepGot < step {
+                #if canImport(Glibc)
+                let r = Glibc.read(handle.fileDescriptor, base + stepGot, step - stepGot)
+                let interrupted = r < 0 && errno == EINTR
+                #elseif canImport(Darwin)
+                let r = Darwin.read(handle.fileDescriptor, base + stepGot, step - stepGot)
+                let interrupted = r < 0 && errno == EINTR
+                #else
+                let r = -1, interrupted = false   // no read(2) here: FileHandle reads it below
+                #endif
+                if r > 0 { stepGot += r } else if r == 0 { break } else if !interrupted { failed = true; break }
             }
-            buffer.removeLast(step - stepGot)
+            buffer.count += stepGot
             got += stepGot
             if stepGot < step && !failed { break }   // the end of the file
         }
         if failed {
             do {
                 let rest = try handle.read(upToCount: count - got) ?? Data()
-                buffer.append(contentsOf: rest)
+                buffer.reserve(buffer.count + rest.count)
+                rest.copyBytes(to: buffer.base + buffer.count, count: rest.count)
+                buffer.count += rest.count
                 got += rest.count
             } catch {
                 return .failure(error)
@@ -348,8 +315,13 @@ public struct CorpusReader: Sendable {
         return .success(got)
     }
 
-    /// `fastPath: false` forces the `JSONSerialization` path (the parity test compares both).
+    /// `parseJSONLine` of bytes in an array.
     func parseJSONLine(_ bytes: ArraySlice<UInt8>, file: InputFile, line: Int, fastPath: Bool = true) -> (Article?, [InputIssue]) {
+        bytes.withUnsafeBufferPointer { parseJSONLine($0, file: file, line: line, fastPath: fastPath) }
+    }
+
+    /// `fastPath: false` forces the `JSONSerialization` path (the parity test compares both).
+    func parseJSONLine(_ bytes: UnsafeBufferPointer<UInt8>, file: InputFile, line: Int, fastPath: Bool = true) -> (Article?, [InputIssue]) {
         var issues: [InputIssue] = []
         func skip(_ reason: String) -> (Article?, [InputIssue]) {
             issues.append(InputIssue(file: file.path, line: line, action: .skipped, reason: reason))
@@ -357,8 +329,8 @@ public struct CorpusReader: Sendable {
         }
         // Blank lines are allowed and silently ignored.
         if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return (nil, []) }
-        if bytes.withUnsafeBytes({ raw in raw.baseAddress.map { memchr($0, 0, raw.count) != nil } ?? false }) { return skip("binary data (NUL byte) in a JSONL line") }
-        if fastPath, let fast = bytes.withUnsafeBufferPointer({ JSONLine.parse($0, normalizeBody: true) }) {
+        if bytes.baseAddress.map({ memchr($0, 0, bytes.count) != nil }) ?? false { return skip("binary data (NUL byte) in a JSONL line") }
+        if fastPath, let fast = JSONLine.parse(bytes, normalizeBody: true) {
             return makeArticle(id: fast.id!, rawTitle: fast.title ?? "", rawText: fast.text ?? "", textNormalized: fast.textNormalized,
                                date: fast.date.map { .string($0) } ?? .none, source: fast.source, url: fast.url,
                                file: file, line: line, issues: issues)

@@ -118,7 +118,7 @@ public struct TextAnalyzer: Sendable {
                 builder.add(a.text, tokenizer: tokenizer, stop: stop, body: true)
                 let end = builder.tokenCount
                 builder.lastTextKeys(size: k, from: bodyStart, into: &hashes)
-                KeySort.sort(&hashes, scratch: &scratch)
+                KeySort.sortUniform(&hashes, scratch: &scratch)
                 hashes.withUnsafeBufferPointer { builder.appendShingles(sorted: $0) }
                 builder.chunk.bodyStart.append(Int32(bodyStart))
                 builder.chunk.tokenEnd.append(Int32(end))

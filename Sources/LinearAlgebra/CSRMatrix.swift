@@ -192,51 +192,15 @@ public struct CSRMatrix: Sendable, Equatable {
 
     /// `self * x` in single precision for a row-major `x` (columns x k), reading the double
     /// values directly (no single-precision copy of the matrix). Row-major rows x k result.
-    /// As `multiply` does in double: blocks of `rowBlock` rows go through the columns in tiles
-    /// of `tileColumns` (whose rows of `x`, 384 KiB, stay in cache while the block's entries in
-    /// the tile are added), each row's partial sums kept in its output row between tiles. The
-    /// entries of a row are still added in row order, each column its own sum from 0: the same
-    /// bits as the plain loop `y[t] += v * x[t]`, whatever the tiles.
     public func multiplyRowMajor(_ x: [Float], k: Int) -> [Float] {
-        multiplyRowMajor(x, k: k, tileColumns: max(64, (384 << 10) / max(1, 4 * k)), rowBlock: 1024)
-    }
-
-    func multiplyRowMajor(_ x: [Float], k: Int, tileColumns: Int, rowBlock: Int) -> [Float] {
         precondition(x.count == columns * k, "multiplyRowMajor: sizes differ")
         var y = [Float](repeating: 0, count: rows * k)
-        let n = columns, tile = max(1, tileColumns), block = max(1, rowBlock)
         y.withUnsafeMutableBufferPointer { out in
             let shared = SharedMutableBuffer(out)
             withPointers(x) { xp, vp, sp, cp in
                 Parallel.forEachChunk(rows, minimumChunk: 512) { range in
-                    if tile >= n {
-                        // One tile: each row in one pass over its entries.
-                        for i in range {
-                            CSRMatrix.gatherRow(sp[i], sp[i + 1], k: k, columns: cp, x: xp, into: shared.base + i * k) { Float(vp[$0]) }
-                        }
-                        return
-                    }
-                    let cursor = UnsafeMutablePointer<Int>.allocate(capacity: min(block, range.count))
-                    defer { cursor.deallocate() }
-                    var b0 = range.lowerBound
-                    while b0 < range.upperBound {
-                        let b1 = min(range.upperBound, b0 + block)
-                        for i in b0..<b1 { cursor[i - b0] = sp[i] }
-                        var c0 = 0
-                        while c0 < n {
-                            let c1 = Int32(min(n, c0 + tile))
-                            for i in b0..<b1 {
-                                let s = cursor[i - b0], end = sp[i + 1]
-                                var e = s
-                                while e < end && cp[e] < c1 { e += 1 }
-                                if e > s {
-                                    CSRMatrix.gatherRow(s, e, k: k, columns: cp, x: xp, into: shared.base + i * k) { Float(vp[$0]) }
-                                    cursor[i - b0] = e
-                                }
-                            }
-                            c0 += tile
-                        }
-                        b0 = b1
+                    for i in range {
+                        CSRMatrix.gatherRow(sp[i], sp[i + 1], k: k, columns: cp, x: xp, into: shared.base + i * k) { Float(vp[$0]) }
                     }
                 }
             }
@@ -296,33 +260,32 @@ public struct CSRMatrix: Sendable, Equatable {
         }
     }
 
-    /// Adds entries `start..<end` of a row to its partial sums `y` (k of them, single
-    /// precision): `y[t] += value(p) · x[column(p) · k + t]` for each p in order, exactly as the
-    /// plain loop does (same bits), but the sums stay in SIMD registers across the entries
-    /// instead of being loaded and stored at every entry (the compiler cannot tell `y` from
-    /// `x`). Columns go in blocks of 8, four a pass over the entries; when k is not a multiple
-    /// of 8, its last columns are the block of 8 ending at k, in the same pass as the block it
-    /// overlaps (both start from the same loaded sums and add the same products: the overlap
-    /// is stored twice with the same values), or in a plain loop when that block is alone in
-    /// its pass (it would add the overlap twice). Fewer than four blocks in a pass are padded
-    /// with its last one (computed twice, same values).
+    /// One row of a single-precision gather: `y[t] = Σ_p value(p) · x[column(p) · k + t]` for
+    /// t < k, over p in `start..<end` in order, into a zeroed `y`. Each column t is its own sum,
+    /// added in the same order as the plain loop `y[t] += v * x[t]` (same bits), but the sums
+    /// stay in SIMD registers across the row's entries instead of being loaded and stored at
+    /// every entry (the compiler cannot tell `y` from `x`). Columns go in blocks of 8: four per
+    /// pass over the entries; a last partial block is the 8 columns ending at k (its overlap
+    /// with the previous block stores the same values again).
     @inline(__always)
     static func gatherRow(_ start: Int, _ end: Int, k: Int, columns: UnsafePointer<Int32>, x: UnsafePointer<Float>,
                           into y: UnsafeMutablePointer<Float>, value: (Int) -> Float) {
-        let whole = k / 8
-        // Blocks: the whole ones at 8b, then the overlapping one at k - 8 if it shares a pass.
-        let overlap = k % 8 != 0 && whole % 4 != 0
-        let blocks = whole + (overlap ? 1 : 0)
+        if k < 8 {
+            for p in start..<end {
+                let v = value(p)
+                let xrow = x + Int(columns[p]) * k
+                for t in 0..<k { y[t] += v * xrow[t] }
+            }
+            return
+        }
+        let blocks = (k + 7) / 8
         var first = 0
         while first < blocks {
+            // Up to four blocks; fewer are padded with the last one (computed twice, same values).
             let last = min(first + 4, blocks) - 1
-            @inline(__always) func offset(_ b: Int) -> Int { let c = min(b, last); return c < whole ? c * 8 : k - 8 }
+            @inline(__always) func offset(_ b: Int) -> Int { min(min(b, last) * 8, k - 8) }
             let o0 = offset(first), o1 = offset(first + 1), o2 = offset(first + 2), o3 = offset(first + 3)
-            let out = UnsafeMutableRawPointer(y)
-            var a0 = out.loadUnaligned(fromByteOffset: o0 * 4, as: SIMD8<Float>.self)
-            var a1 = out.loadUnaligned(fromByteOffset: o1 * 4, as: SIMD8<Float>.self)
-            var a2 = out.loadUnaligned(fromByteOffset: o2 * 4, as: SIMD8<Float>.self)
-            var a3 = out.loadUnaligned(fromByteOffset: o3 * 4, as: SIMD8<Float>.self)
+            var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
             for p in start..<end {
                 let v = SIMD8<Float>(repeating: value(p))
                 let xrow = UnsafeRawPointer(x + Int(columns[p]) * k)
@@ -331,19 +294,12 @@ public struct CSRMatrix: Sendable, Equatable {
                 a2 += v * xrow.loadUnaligned(fromByteOffset: o2 * 4, as: SIMD8<Float>.self)
                 a3 += v * xrow.loadUnaligned(fromByteOffset: o3 * 4, as: SIMD8<Float>.self)
             }
+            let out = UnsafeMutableRawPointer(y)
             out.storeBytes(of: a0, toByteOffset: o0 * 4, as: SIMD8<Float>.self)
             out.storeBytes(of: a1, toByteOffset: o1 * 4, as: SIMD8<Float>.self)
             out.storeBytes(of: a2, toByteOffset: o2 * 4, as: SIMD8<Float>.self)
             out.storeBytes(of: a3, toByteOffset: o3 * 4, as: SIMD8<Float>.self)
             first += 4
-        }
-        let tail = overlap ? k : whole * 8
-        if tail < k {
-            for p in start..<end {
-                let v = value(p)
-                let xrow = x + Int(columns[p]) * k
-                for t in tail..<k { y[t] += v * xrow[t] }
-            }
         }
     }
 

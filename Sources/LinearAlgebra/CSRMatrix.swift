@@ -307,44 +307,73 @@ public struct CSRMatrix: Sendable, Equatable {
     /// precision): `y[t] += values[p] · x[column(p) · k + t]` for each p in order, exactly as
     /// the plain loop does (same bits), with the sums held in SIMD registers across the
     /// entries. Whole blocks of 8 columns, two per pass over the entries (the 16 SSE2 registers
-    /// of baseline x86-64 hold two 8-wide double accumulators with room for the operands); the
-    /// last k mod 8 columns in a plain loop (an overlapping block would add twice here).
+    /// of baseline x86-64 hold two 8-wide double accumulators with room for the operands). When
+    /// k is not a multiple of 8 (and at least 8), its last columns are the block of 8 ending at
+    /// k, in the last pass beside the block it overlaps (three accumulators when that pass
+    /// already has two): both start from the same loaded sums and add the same products, so the
+    /// overlap is stored twice with the same values, and no second pass over the entries reads
+    /// their rows of x again for the k mod 8 columns.
     @inline(__always)
     static func gatherRowAdding(_ start: Int, _ end: Int, k: Int, columns: UnsafePointer<Int32>, x: UnsafePointer<Double>,
                                 values: UnsafePointer<Double>, into y: UnsafeMutablePointer<Double>) {
-        let blocks = k / 8
+        let whole = k / 8
         let raw = UnsafeMutableRawPointer(y)
-        var first = 0
-        while first + 2 <= blocks {
-            let o0 = first * 64, o1 = o0 + 64
-            var a0 = raw.loadUnaligned(fromByteOffset: o0, as: SIMD8<Double>.self)
-            var a1 = raw.loadUnaligned(fromByteOffset: o1, as: SIMD8<Double>.self)
-            for p in start..<end {
-                let v = SIMD8<Double>(repeating: values[p])
-                let xrow = UnsafeRawPointer(x + Int(columns[p]) * k)
-                a0 += v * xrow.loadUnaligned(fromByteOffset: o0, as: SIMD8<Double>.self)
-                a1 += v * xrow.loadUnaligned(fromByteOffset: o1, as: SIMD8<Double>.self)
-            }
-            raw.storeBytes(of: a0, toByteOffset: o0, as: SIMD8<Double>.self)
-            raw.storeBytes(of: a1, toByteOffset: o1, as: SIMD8<Double>.self)
-            first += 2
-        }
-        if first < blocks {
-            let o0 = first * 64
-            var a0 = raw.loadUnaligned(fromByteOffset: o0, as: SIMD8<Double>.self)
-            for p in start..<end {
-                let v = SIMD8<Double>(repeating: values[p])
-                let xrow = UnsafeRawPointer(x + Int(columns[p]) * k)
-                a0 += v * xrow.loadUnaligned(fromByteOffset: o0, as: SIMD8<Double>.self)
-            }
-            raw.storeBytes(of: a0, toByteOffset: o0, as: SIMD8<Double>.self)
-        }
-        let tail = blocks * 8
-        if tail < k {
+        if whole == 0 {
             for p in start..<end {
                 let v = values[p]
                 let xrow = x + Int(columns[p]) * k
-                for t in tail..<k { y[t] += v * xrow[t] }
+                for t in 0..<k { y[t] += v * xrow[t] }
+            }
+            return
+        }
+        let overlap = k % 8 != 0
+        let blocks = whole + (overlap ? 1 : 0)
+        @inline(__always) func offset(_ b: Int) -> Int { (b < whole ? b * 8 : k - 8) * 8 }
+        var first = 0
+        while first < blocks {
+            let left = blocks - first
+            if left == 3 && overlap {
+                // The last two whole blocks and the overlapping one: one pass.
+                let o0 = offset(first), o1 = offset(first + 1), o2 = offset(first + 2)
+                var a0 = raw.loadUnaligned(fromByteOffset: o0, as: SIMD8<Double>.self)
+                var a1 = raw.loadUnaligned(fromByteOffset: o1, as: SIMD8<Double>.self)
+                var a2 = raw.loadUnaligned(fromByteOffset: o2, as: SIMD8<Double>.self)
+                for p in start..<end {
+                    let v = SIMD8<Double>(repeating: values[p])
+                    let xrow = UnsafeRawPointer(x + Int(columns[p]) * k)
+                    a0 += v * xrow.loadUnaligned(fromByteOffset: o0, as: SIMD8<Double>.self)
+                    a1 += v * xrow.loadUnaligned(fromByteOffset: o1, as: SIMD8<Double>.self)
+                    a2 += v * xrow.loadUnaligned(fromByteOffset: o2, as: SIMD8<Double>.self)
+                }
+                raw.storeBytes(of: a0, toByteOffset: o0, as: SIMD8<Double>.self)
+                raw.storeBytes(of: a1, toByteOffset: o1, as: SIMD8<Double>.self)
+                raw.storeBytes(of: a2, toByteOffset: o2, as: SIMD8<Double>.self)
+                return
+            }
+            if left >= 2 {
+                let o0 = offset(first), o1 = offset(first + 1)
+                var a0 = raw.loadUnaligned(fromByteOffset: o0, as: SIMD8<Double>.self)
+                var a1 = raw.loadUnaligned(fromByteOffset: o1, as: SIMD8<Double>.self)
+                for p in start..<end {
+                    let v = SIMD8<Double>(repeating: values[p])
+                    let xrow = UnsafeRawPointer(x + Int(columns[p]) * k)
+                    a0 += v * xrow.loadUnaligned(fromByteOffset: o0, as: SIMD8<Double>.self)
+                    a1 += v * xrow.loadUnaligned(fromByteOffset: o1, as: SIMD8<Double>.self)
+                }
+                raw.storeBytes(of: a0, toByteOffset: o0, as: SIMD8<Double>.self)
+                raw.storeBytes(of: a1, toByteOffset: o1, as: SIMD8<Double>.self)
+                first += 2
+            } else {
+                // One whole block left (the overlapping one never comes alone: see above).
+                let o0 = offset(first)
+                var a0 = raw.loadUnaligned(fromByteOffset: o0, as: SIMD8<Double>.self)
+                for p in start..<end {
+                    let v = SIMD8<Double>(repeating: values[p])
+                    let xrow = UnsafeRawPointer(x + Int(columns[p]) * k)
+                    a0 += v * xrow.loadUnaligned(fromByteOffset: o0, as: SIMD8<Double>.self)
+                }
+                raw.storeBytes(of: a0, toByteOffset: o0, as: SIMD8<Double>.self)
+                first += 1
             }
         }
     }

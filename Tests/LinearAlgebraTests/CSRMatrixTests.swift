@@ -73,6 +73,37 @@ final class CSRMatrixTests: XCTestCase {
         }
     }
 
+    /// The single-precision product (the SVD's power iterations) gathers rows in SIMD registers:
+    /// every entry must have the bits of the plain scalar loop, for k below 8, whole blocks, an
+    /// overlapping last block in the pass of the block it overlaps or in a pass of its own, more
+    /// than one pass; 1 and 2 threads.
+    func testSinglePrecisionMultiplyMatchesPlainLoopBitForBit() throws {
+        var rng = SplitMix64(seed: 79)
+        let saved = Parallel.threads
+        defer { Parallel.threads = saved }
+        for (m, n, k, density) in [(1, 1, 1, 1.0), (30, 9, 3, 0.3), (40, 12, 7, 0.3), (60, 20, 8, 0.2), (70, 30, 12, 0.2),
+                                   (80, 25, 16, 0.2), (1300, 50, 20, 0.1), (90, 40, 23, 0.2), (1400, 300, 30, 0.05),
+                                   (50, 25, 32, 0.3), (120, 33, 37, 0.2), (50, 25, 40, 0.3), (40, 20, 45, 0.3),
+                                   (30, 20, 70, 0.3), (20, 20, 24, 0.0)] {
+            let a = TestSupport.randomSparse(m, n, density: density, signed: true, rng: &rng)
+            let x = (0..<(n * k)).map { _ in Float(rng.nextUnit() - 0.5) }
+            var expected = [Float](repeating: 0, count: m * k)
+            for i in 0..<m {
+                for p in a.rowStart[i]..<a.rowStart[i + 1] {
+                    let v = Float(a.values[p]), c = Int(a.columnIndex[p])
+                    for t in 0..<k { expected[i * k + t] += v * x[c * k + t] }
+                }
+            }
+            let bits = expected.map(\.bitPattern)
+            for threads in [1, 2] {
+                Parallel.threads = threads
+                let label = "\(m)x\(n) times \(n)x\(k), \(threads) thread(s)"
+                XCTAssertEqual(a.multiplyRowMajor(x, k: k).map(\.bitPattern), bits, label)
+                XCTAssertEqual(a.multiplyRowMajor(x, k: k, values32: a.values.map(Float.init)).map(\.bitPattern), bits, "values32, " + label)
+            }
+        }
+    }
+
     func testMultiplySmallKnownProduct() throws {
         // [[1, 0, 2], [0, 0, 0], [0, 3, 0]]
         let a = CSRMatrix(rows: 3, columns: 3, rowStart: [0, 2, 2, 3], columnIndex: [0, 2, 1], values: [1, 2, 3])

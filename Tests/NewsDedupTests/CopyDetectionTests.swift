@@ -221,6 +221,37 @@ final class CopyDetectionTests: XCTestCase {
         }
     }
 
+    /// The bucket sort of the boilerplate count (a counting pass on the top 8 key bits, then
+    /// each digit's group by insertion or, when large, LSD radix sort) orders by key like the
+    /// standard sort: small and large buckets, 1 to 27 key bits, uniform keys, few distinct keys
+    /// and keys crowded under one top digit (large groups).
+    func testBucketSortOrdersByKeyLikeSort() {
+        var state: UInt64 = 11
+        func next() -> UInt64 { state &+= 0x9E37_79B9_7F4A_7C15; return ShingleHash.mix(state) }
+        let scratch = UnsafeMutablePointer<UInt64>.allocate(capacity: 5000)
+        let counts = UnsafeMutablePointer<Int>.allocate(capacity: 4 << 8)
+        let values = UnsafeMutablePointer<UInt64>.allocate(capacity: 5000)
+        defer { scratch.deallocate(); counts.deallocate(); values.deallocate() }
+        for (count, bits) in [(0, 16), (1, 16), (2, 3), (24, 16), (25, 16), (300, 1), (386, 8), (400, 9), (386, 16),
+                              (1000, 16), (5000, 16), (3000, 27), (800, 20)] {
+            for shape in 0..<3 {
+                let high = UInt64(next() >> 40) << UInt64(32 + bits) & (UInt64.max << 32)   // equal bits above
+                let input: [UInt64] = (0..<count).map { i in
+                    let r = next()
+                    var key = r & ((1 << UInt64(bits)) - 1)
+                    if shape == 1 { key %= 5 }                                               // few distinct keys
+                    if shape == 2 && bits > 8 { key &= (1 << UInt64(bits - 8)) - 1 }          // one top digit
+                    return high | key << 32 | UInt64(i)
+                }
+                values.update(from: input, count: count)
+                let sorted = KeptShingles.sortByLowKeyBits(values, count: count, bits: bits, scratch: scratch, counts: counts)
+                let got = Array(UnsafeBufferPointer(start: sorted, count: count))
+                XCTAssertEqual(got.map { $0 >> 32 }, input.map { $0 >> 32 }.sorted(), "\(count) values, \(bits) bits, shape \(shape)")
+                XCTAssertEqual(got.sorted(), input.sorted(), "the same values, \(count) values, \(bits) bits, shape \(shape)")
+            }
+        }
+    }
+
     func testShingleHashIsStable() {
         let cases: [([String], UInt64)] = [
             (["musk", "met", "iravani"], 0x0956_6A76_A294_7A9B),

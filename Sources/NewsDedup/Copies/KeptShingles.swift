@@ -239,7 +239,7 @@ public struct KeptShingles: Sendable {
         var sources: [UInt32] = []
         /// `countRound`'s ring of articles' first keys, read ahead (8).
         let firstKey: UnsafeMutablePointer<UInt32>
-        /// Digit counts for `sortByLowKeyBits` (at most 4 passes of 8 bits).
+        /// Digit counts for `sortByLowKeyBits` (one pass of 8 bits, then at most 3).
         let digitCounts: UnsafeMutablePointer<Int>
 
         init(start: [Int], bucketBits: Int, keyShift: Int) {
@@ -343,8 +343,7 @@ public struct KeptShingles: Sendable {
         for b in 0..<buckets {
             let lo = bucketStart[b], count = bucketStart[b + 1] - lo
             if count < minimum { continue }
-            let run = pairs + lo
-            sortByLowKeyBits(run, count: count, bits: Int(lowBits), scratch: state.scratch, counts: state.digitCounts)
+            let run = sortByLowKeyBits(pairs + lo, count: count, bits: Int(lowBits), scratch: state.scratch, counts: state.digitCounts)
             var i = 0
             while i < count {
                 let key = UInt32(truncatingIfNeeded: run[i] >> 32)
@@ -385,21 +384,64 @@ public struct KeptShingles: Sendable {
     }
 
     /// Sorts packed (key << 32 | payload) values by the low `bits` bits of the key (the key's
-    /// higher bits are equal across them): an LSD radix sort in passes of at most 8 bits
-    /// (insertion sort when few), the result back in `a`. `scratch` holds `count` values,
-    /// `counts` 1024 (the digit counts).
+    /// higher bits are equal across them) and returns where the sorted values are: `a` or
+    /// `scratch` (`count` values). Few values: an insertion sort in place. Otherwise one
+    /// counting pass on the top 8 of those bits into `scratch`, then each digit's values (about
+    /// count / 256 of them: the keys are hashes) by an insertion sort on the rest, or, for a
+    /// larger group, an LSD radix sort with `a`'s free slots as its scratch. `counts` holds
+    /// 1024 (the digit counts).
     static func sortByLowKeyBits(_ a: UnsafeMutablePointer<UInt64>, count: Int, bits: Int,
-                                 scratch: UnsafeMutablePointer<UInt64>, counts: UnsafeMutablePointer<Int>) {
-        if count < 2 || bits == 0 { return }
+                                 scratch: UnsafeMutablePointer<UInt64>, counts: UnsafeMutablePointer<Int>) -> UnsafeMutablePointer<UInt64> {
+        if count < 2 || bits == 0 { return a }
         if count <= 24 {
-            for i in 1..<count {
-                let v = a[i], key = v >> 32
-                var j = i
-                while j > 0 && a[j - 1] >> 32 > key { a[j] = a[j - 1]; j -= 1 }
-                a[j] = v
-            }
-            return
+            insertionSortByKey(a, count: count)
+            return a
         }
+        let top = min(8, bits), rest = bits - top
+        let shift = UInt64(32 + rest), mask = UInt64((1 << top) - 1)
+        counts.initialize(repeating: 0, count: 1 << top)
+        for i in 0..<count { counts[Int((a[i] >> shift) & mask)] += 1 }
+        var sum = 0
+        for d in 0..<(1 << top) { let x = counts[d]; counts[d] = sum; sum += x }
+        for i in 0..<count {
+            let v = a[i]
+            let d = Int((v >> shift) & mask)
+            scratch[counts[d]] = v
+            counts[d] += 1
+        }
+        if rest > 0 {
+            // counts[d] is now the end of digit d's group.
+            var lo = 0
+            for d in 0..<(1 << top) {
+                let hi = counts[d]
+                if hi - lo > 1 {
+                    if hi - lo <= 32 {
+                        insertionSortByKey(scratch + lo, count: hi - lo)
+                    } else {
+                        lsdSortByLowKeyBits(scratch + lo, count: hi - lo, bits: rest, scratch: a + lo, counts: counts + 256)
+                    }
+                }
+                lo = hi
+            }
+        }
+        return scratch
+    }
+
+    /// Insertion sort of packed values by their key (upper 32 bits); stable.
+    @inline(__always)
+    static func insertionSortByKey(_ a: UnsafeMutablePointer<UInt64>, count: Int) {
+        for i in 1..<count {
+            let v = a[i], key = v >> 32
+            var j = i
+            while j > 0 && a[j - 1] >> 32 > key { a[j] = a[j - 1]; j -= 1 }
+            a[j] = v
+        }
+    }
+
+    /// LSD radix sort of packed values by the low `bits` bits of the key, in passes of at most
+    /// 8 bits, the result back in `a`. `scratch` holds `count` values, `counts` 768.
+    static func lsdSortByLowKeyBits(_ a: UnsafeMutablePointer<UInt64>, count: Int, bits: Int,
+                                    scratch: UnsafeMutablePointer<UInt64>, counts: UnsafeMutablePointer<Int>) {
         let passes = (bits + 7) / 8
         let width = (bits + passes - 1) / passes
         let mask = UInt64((1 << width) - 1)

@@ -510,6 +510,8 @@ struct NeighbourSearch {
             postingMax[t] = m
         }
         let prune = self.prune && shortlist > 0
+        // Components of the reduced vectors the similarities read (0: none).
+        let components = space.reducedWeight == 0 ? 0 : space.components
         let chunks = withRaw { raw in
           space.postingStart.withUnsafeBufferPointer { pStart in
           (space.postingVoice.isEmpty ? [Int32(0)] : space.postingVoice).withUnsafeBufferPointer { pVoice in
@@ -659,7 +661,28 @@ struct NeighbourSearch {
                 let sketch = space.sketchTerms > 0
                 if ranked > 0 {
                     scatter(i, into: scratch, raw, sketch: sketch)
+                    // The candidates' sketches and reduced vectors lie anywhere in arrays far
+                    // larger than the cache (at a million articles): ask for them `ahead`
+                    // candidates early, and for where a sketch starts twice as early.
+                    let ahead = 4
+                    @inline(__always) func fetchStart(_ q: Int) {
+                        if q < ranked { prefetch(raw.topStart.baseAddress! + rankedVoice(touched[q])) }
+                    }
+                    @inline(__always) func fetch(_ q: Int) {
+                        guard q < ranked else { return }
+                        let j = rankedVoice(touched[q])
+                        if sketch {
+                            let a = raw.topStart[j], n = raw.topStart[j + 1] - a
+                            prefetch(raw.topTerm.baseAddress! + a, count: n)
+                            prefetch(raw.topWeight.baseAddress! + a, count: n)
+                        }
+                        if components > 0 { prefetch(raw.reduced.baseAddress! + j * components, count: components) }
+                    }
+                    for q in 0..<2 * ahead { fetchStart(q) }
+                    for q in 0..<ahead { fetch(q) }
                     for q in 0..<ranked {
+                        fetchStart(q + 2 * ahead)
+                        fetch(q + ahead)
                         let j = rankedVoice(touched[q])
                         let r = reducedCosine(i, j, raw)
                         let s = mix(cosine(j, scratch, raw, sketch: sketch), r)

@@ -267,6 +267,9 @@ public struct CSRMatrix: Sendable, Equatable {
     /// every entry (the compiler cannot tell `y` from `x`). Columns go in blocks of 8: four per
     /// pass over the entries; a last partial block is the 8 columns ending at k (its overlap
     /// with the previous block stores the same values again).
+    /// How many entries ahead `gatherRow` prefetches the row of x.
+    static let gatherAhead = 8
+
     @inline(__always)
     static func gatherRow(_ start: Int, _ end: Int, k: Int, columns: UnsafePointer<Int32>, x: UnsafePointer<Float>,
                           into y: UnsafeMutablePointer<Float>, value: (Int) -> Float) {
@@ -287,6 +290,14 @@ public struct CSRMatrix: Sendable, Equatable {
             let o0 = offset(first), o1 = offset(first + 1), o2 = offset(first + 2), o3 = offset(first + 3)
             var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
             for p in start..<end {
+                // The rows of x are read at random (by column): the one `ahead` entries on is
+                // prefetched on the first pass (a hint), so its misses overlap this entry's work.
+                if first == 0 && p + gatherAhead < end {
+                    let r = UnsafeRawPointer(x + Int(columns[p + gatherAhead]) * k)
+                    prefetch(r)
+                    prefetch(r + 64)
+                    prefetch(r + (4 * k - 1))
+                }
                 let v = SIMD8<Float>(repeating: value(p))
                 let xrow = UnsafeRawPointer(x + Int(columns[p]) * k)
                 a0 += v * xrow.loadUnaligned(fromByteOffset: o0 * 4, as: SIMD8<Float>.self)

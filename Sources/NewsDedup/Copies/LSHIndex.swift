@@ -39,7 +39,16 @@ public enum LSHIndex {
                     let bands = min(group, bandRange.upperBound - band)
                     signatures.values.withUnsafeBufferPointer { v in
                         groupKeys.withUnsafeMutableBufferPointer { out in
+                            // Articles are 1 KB apart, a stride the hardware does not follow
+                            // across pages: the rows of the article `ahead` places on are
+                            // prefetched (a hint), both lines they may straddle.
+                            let ahead = 16, span = bands * rows - 1
                             for (q, d) in present.enumerated() {
+                                if q + ahead < present.count {
+                                    let next = v.baseAddress! + present[q + ahead] * bins + band * rows
+                                    prefetch(next)
+                                    prefetch(next + span)
+                                }
                                 let row = v.baseAddress! + d * bins + band * rows
                                 for g in 0..<bands {
                                     out[g * present.count + q] = bandKey(UnsafeBufferPointer(start: row + g * rows, count: rows), band: band + g)

@@ -128,22 +128,38 @@ public struct TextAnalyzer: Sendable {
         }
     }
 
-    /// Joins the chunks' shingle sets into one array, freeing each chunk's copy as it goes.
+    /// Joins the chunks' shingle sets into one array, freeing each chunk's copy as it goes. The
+    /// copies run in parallel over chunks, each into its own place (the array's fresh pages are
+    /// faulted in on both cores: one thread alone made this a serial step of the read stage).
     static func assemble(_ chunkList: consuming [TokenChunk], count n: Int) -> TokenizedCorpus {
         var chunks = chunkList
         var result = AnalyzedCorpus(terms: [], termStart: [Int](repeating: 0, count: n + 1), termIDs: [], termCounts: [],
                                     shingleStart: [0], shingles: [], tokenCounts: [])
+        var base = [0]
+        for c in chunks { base.append(base[base.count - 1] + c.shingles.count) }
+        let total = base[chunks.count]
         result.shingleStart.reserveCapacity(n + 1)
-        result.shingles.reserveCapacity(chunks.reduce(0) { $0 + $1.shingles.count })
         result.tokenCounts.reserveCapacity(n)
         for c in chunks.indices {
-            let base = result.shingles.count
-            chunks[c].shingles.withUnsafeBufferPointer { result.shingles.append(contentsOf: $0) }
-            for s in chunks[c].shingleEnd { result.shingleStart.append(base + s) }
+            for s in chunks[c].shingleEnd { result.shingleStart.append(base[c] + s) }
             result.tokenCounts.append(contentsOf: chunks[c].tokenCounts)
-            chunks[c].shingles = TokenStorage()
             chunks[c].shingleEnd = []
             chunks[c].tokenCounts = []
+        }
+        result.shingles = [UInt32](unsafeUninitializedCapacity: total) { out, written in
+            let target = SharedMutableBuffer(out)
+            chunks.withUnsafeMutableBufferPointer { buffer in
+                let shared = SharedMutableBuffer(buffer)
+                Parallel.forEachChunk(buffer.count, minimumChunk: 1) { range in
+                    for c in range {
+                        shared[c].shingles.withUnsafeBufferPointer { from in
+                            if let source = from.baseAddress { (target.base + base[c]).initialize(from: source, count: from.count) }
+                        }
+                        shared[c].shingles = TokenStorage()
+                    }
+                }
+            }
+            written = total
         }
         return TokenizedCorpus(analyzed: result, chunks: chunks)
     }

@@ -72,6 +72,47 @@ final class JSONTextTests: XCTestCase {
         for (i, t) in texts { XCTAssertEqual(t, s.corpus.text(of: i)) }
     }
 
+    /// Passages worked out ahead (`PassagePrep`, all of them or none) give the same file and
+    /// the same report texts; a prepared group whose members differ is worked out again.
+    func testPreparedPassagesWriteTheSameFile() throws {
+        let s = try demo()
+        let keep = ReportBuilder.textsNeeded(state: s, caps: ReportConfiguration())
+        var plainTexts: [Int: String] = [:]
+        let plain = try streamed("p0") { plainTexts = try ResultsBuilder.writeDuplicates(s, to: $0, keepingTextsOf: keep, window: 5) }
+        let before = Parallel.threads
+        defer { Parallel.threads = before }
+        Parallel.threads = 2
+        var prepared = PassagePrep(corpus: s.corpus, groups: s.duplicates.groups, keep: keep).take()
+        // The thread may be stopped early by `take`: finish the rest the same way for the test.
+        for gi in prepared.indices where prepared[gi] == nil {
+            let g = s.duplicates.groups[gi]
+            var texts: [(Int, String)] = []
+            let passages = ResultsBuilder.passages(of: g) { i in
+                let t = s.corpus.text(of: i)
+                if keep.contains(i) { texts.append((i, t)) }
+                return t
+            }
+            prepared[gi] = .init(canonical: g.canonical, members: g.members, passages: passages, texts: texts)
+        }
+        XCTAssertTrue(prepared.allSatisfy { $0 != nil && !$0!.members.isEmpty })
+        var texts: [Int: String] = [:]
+        let ahead = try streamed("p1") { texts = try ResultsBuilder.writeDuplicates(s, to: $0, keepingTextsOf: keep, window: 5, prepared: prepared) }
+        assertSameBytes(ahead, plain, "duplicates.json with passages prepared")
+        XCTAssertEqual(texts, plainTexts)
+        // The prepared passages are the ones written (a marked one shows up)...
+        var marked = prepared
+        let copyIndex = try XCTUnwrap(marked[0]!.members.firstIndex { $0 != marked[0]!.canonical })
+        marked[0]!.passages[copyIndex] = "prepared-passage-marker"
+        let used = try streamed("p3") { _ = try ResultsBuilder.writeDuplicates(s, to: $0, keepingTextsOf: keep, window: 5, prepared: marked) }
+        XCTAssertNotNil(String(decoding: used, as: UTF8.self).range(of: "\"prepared-passage-marker\""))
+        // ...and a stale preparation (other members, wrong passages) is not used.
+        var stale = prepared
+        stale[0]!.members = [stale[0]!.canonical]
+        stale[0]!.passages = ["not a passage"]
+        let redone = try streamed("p2") { _ = try ResultsBuilder.writeDuplicates(s, to: $0, keepingTextsOf: keep, window: 5, prepared: stale) }
+        assertSameBytes(redone, plain, "duplicates.json with a stale preparation")
+    }
+
     /// Unicode, quotes, backslashes, every control character, slashes, empty arrays, nil
     /// optionals, and doubles whose text form varies.
     func testEdgeCasesEncodeAsJSONEncoderDoes() throws {

@@ -25,6 +25,9 @@ public struct PipelineState: Sendable {
     public var duplicates: DuplicateGroups
     public var stories: StoryClusters
     public var topics: Topics?
+    /// The shared passages of `duplicates.json`, worked out while the later stages run (`run`
+    /// only; nil otherwise).
+    var passagePrep: PassagePrep? = nil
 }
 
 /// The nightly job: read -> analyze -> vectorize -> copies -> svd -> stories -> topics -> write.
@@ -40,6 +43,9 @@ public struct Pipeline: Sendable {
     public var history: HistoryOptions? = nil
     /// Stop before writing (nothing written or committed) when any input had to be skipped.
     public var strict = false
+    /// `compute` starts working out the shared passages of `duplicates.json` as soon as the
+    /// groups are known (`PassagePrep`); `run` sets it for its own call.
+    var prepareWriting = false
 
     public init(configuration: Configuration, logger: Logger = Pipeline.silentLogger,
                 observer: @escaping @Sendable (PipelineEvent) -> Void = { _ in }) {
@@ -61,6 +67,7 @@ public struct Pipeline: Sendable {
         logger.info("run started", metadata: ["inputs": .array(inputs.map { .string($0) }), "output": .string(output),
                                               "threads": .stringConvertible(configuration.threads ?? Parallel.threads)])
         var logged = self
+        logged.prepareWriting = true
         logged.observer = { event in
             switch event {
             case let .stageStarted(name):
@@ -86,6 +93,9 @@ public struct Pipeline: Sendable {
         ResultsWriter(output: output).cleanStale()
         let store = try history.map { try HistoryStore(folder: $0.stateFolder) }
         var state = try logged.compute(inputs: inputs, stages: &stages)
+        // However the run ends, the passages thread stops (writing takes its work first).
+        let passagePrep = state.passagePrep
+        defer { _ = passagePrep?.take() }
         if history != nil {
             // A night places its articles by date: an undated one is reported (kept, repaired).
             let told = Set(state.corpus.issues.filter { $0.reason.contains("date") }.map { "\($0.file)\u{1F}\($0.line ?? 0)" })
@@ -139,6 +149,7 @@ public struct Pipeline: Sendable {
             timed("duplicates.json") {
                 let texts = try ResultsBuilder.writeDuplicates(
                     state, to: $0, keepingTextsOf: ReportBuilder.textsNeeded(state: state, caps: configuration.report),
+                    prepared: state.passagePrep?.take() ?? [],
                     adjust: cross.isEmpty ? nil : { gi, g in
                         if let c = cross[gi] { NightHistory.annotate(&g, cross: c, night: nightName) }
                     })
@@ -260,6 +271,12 @@ public struct Pipeline: Sendable {
                                 "candidatePairs": s.candidatePairs, "oversizedBuckets": s.oversizedBuckets,
                                 "verifiedPairs": s.verifiedPairs, "groups": s.groups, "articlesInGroups": s.articlesInGroups])
         }
+        // From here on the duplicate groups are final: their shared passages are worked out on
+        // a thread of idle priority (cores the later stages leave idle) for `run` to write.
+        let passagePrep = prepareWriting
+            ? PassagePrep(corpus: corpus, groups: duplicates.groups,
+                          keep: ReportBuilder.textsNeeded(groups: duplicates.groups, caps: configuration.report))
+            : nil
         let fit = try timed("svd") { () -> (TopicModel.Fit?, [String: Int]) in
             guard terms.matrix.rows > 1, terms.matrix.columns > 1 else { return (nil, ["components": 0]) }
             let f = try TopicModel(configuration.topics).fit(terms: terms)
@@ -278,7 +295,8 @@ public struct Pipeline: Sendable {
             return (t, ["topics": t.topics.count])
         }
         return PipelineState(corpus: corpus, analyzed: analyzed, model: model, terms: terms, kept: kept,
-                             canonicalOrder: order, duplicates: duplicates, stories: stories, topics: topics)
+                             canonicalOrder: order, duplicates: duplicates, stories: stories, topics: topics,
+                             passagePrep: passagePrep)
     }
 
     /// The read stage: reads `inputs`, tokenizing each batch (pass 1, into `stream`) as soon as it

@@ -25,9 +25,13 @@ public enum ReportBuilder {
     /// The articles whose text the page shows (canonicals and the listed copies of the listed
     /// duplicate groups), so a caller that reads them anyway can hand them over.
     public static func textsNeeded(state: PipelineState, caps: ReportConfiguration) -> Set<Int> {
+        textsNeeded(groups: state.duplicates.groups, caps: caps)
+    }
+
+    static func textsNeeded(groups: [DuplicateGroup], caps: ReportConfiguration) -> Set<Int> {
         var needed = Set<Int>()
-        for gi in ReportPage.shownGroups(state.duplicates.groups, caps: caps) {
-            let g = state.duplicates.groups[gi]
+        for gi in ReportPage.shownGroups(groups, caps: caps) {
+            let g = groups[gi]
             needed.insert(g.canonical)
             for m in g.members.lazy.filter({ $0 != g.canonical }).prefix(caps.copies) { needed.insert(m) }
         }

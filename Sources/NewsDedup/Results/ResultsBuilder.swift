@@ -20,10 +20,21 @@ enum ResultsBuilder {
 
     /// One group, reading each member's text once through `text` (the shared passages need them).
     static func group(_ s: PipelineState, _ g: DuplicateGroup, text: (Int) -> String) -> DuplicatesFile.Group {
-        let a = s.corpus.articles
+        group(s, g, passages: passages(of: g, text: text))
+    }
+
+    /// Each member's shared passage with the group's canonical ("" for the canonical), reading
+    /// each member's text once through `text`.
+    static func passages(of g: DuplicateGroup, text: (Int) -> String) -> [String] {
         let canonical = SharedPassage.Indexed(SharedPassage.Words(text(g.canonical)))
-        let members = zip(g.members, g.evidence).map { (m, e) -> DuplicatesFile.Member in
-            let passage = m == g.canonical ? "" : SharedPassage.longest(SharedPassage.Words(text(m)), in: canonical)
+        return g.members.map { m in m == g.canonical ? "" : SharedPassage.longest(SharedPassage.Words(text(m)), in: canonical) }
+    }
+
+    /// One group, given its members' shared passages (`passages(of:text:)`).
+    static func group(_ s: PipelineState, _ g: DuplicateGroup, passages: [String]) -> DuplicatesFile.Group {
+        let a = s.corpus.articles
+        let members = zip(zip(g.members, g.evidence), passages).map { (me, passage) -> DuplicatesFile.Member in
+            let (m, e) = me
             // Fields read one by one: a copy of the whole article would retain all its strings.
             return DuplicatesFile.Member(
                 id: a[m].id, title: a[m].title, source: a[m].source, date: a[m].date?.iso,
@@ -45,8 +56,10 @@ enum ResultsBuilder {
     /// Streams `duplicates.json` to `file`. Returns the texts of the articles in `keep` (read
     /// once here for the shared passages, kept for the report).
     /// `adjust(groupIndex, &group)` may rewrite a group before it is written (history).
+    /// `prepared`: groups whose passages are worked out already (`PassagePrep.take()`), by
+    /// group index; one is used only for the same canonical and members (with its texts).
     static func writeDuplicates(_ s: PipelineState, to file: ResultsFile, keepingTextsOf keep: Set<Int> = [],
-                                window: Int = windowArticles,
+                                window: Int = windowArticles, prepared: [PassagePrep.Prepared?] = [],
                                 adjust: ((Int, inout DuplicatesFile.Group) -> Void)? = nil) throws -> [Int: String] {
         let groups = s.duplicates.groups
         var t = JSONText()
@@ -55,10 +68,21 @@ enum ResultsBuilder {
                               depth: DuplicatesFile.groupDepth, into: &t, file: file) { range, part -> [(Int, String)] in
             var kept: [(Int, String)] = []
             for gi in range {
-                var g = group(s, groups[gi]) { i in
-                    let text = s.corpus.text(of: i)
-                    if keep.contains(i) { kept.append((i, text)) }
-                    return text
+                let source = groups[gi]
+                var g: DuplicatesFile.Group
+                if gi < prepared.count, let p = prepared[gi], p.canonical == source.canonical, p.members == source.members {
+                    g = group(s, source, passages: p.passages)
+                    for (i, text) in p.texts where keep.contains(i) { kept.append((i, text)) }
+                    // The report's set may hold members the preparing thread did not keep.
+                    for i in source.members where keep.contains(i) && !p.texts.contains(where: { $0.0 == i }) {
+                        kept.append((i, s.corpus.text(of: i)))
+                    }
+                } else {
+                    g = group(s, source) { i in
+                        let text = s.corpus.text(of: i)
+                        if keep.contains(i) { kept.append((i, text)) }
+                        return text
+                    }
                 }
                 adjust?(gi, &g)
                 try g.write(to: &part)

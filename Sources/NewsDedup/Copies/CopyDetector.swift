@@ -40,9 +40,11 @@ public struct CopyDetector: Sendable {
         stats.candidatePairs = candidates.pairs.count
         stats.oversizedBuckets = candidates.oversizedBuckets
 
-        // Exact verification of every candidate, in parallel.
+        // Exact verification of every candidate, in parallel: several chunks a thread, as pairs
+        // differ in cost (one half of the list could take longer than the other, leaving a core
+        // idle); the chunks' lists are joined in order.
         let pairs = candidates.pairs
-        let verifiedChunks = Parallel.mapChunks(pairs.count) { range -> [(Int32, Int32, PairEvidence)] in
+        let verifiedChunks = Parallel.mapChunks(pairs.count, chunks: Parallel.threads * 8) { range -> [(Int32, Int32, PairEvidence)] in
             verify(pairs[range], kept: kept, terms: terms)
         }
         let verified = verifiedChunks.flatMap { $0 }

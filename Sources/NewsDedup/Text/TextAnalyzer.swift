@@ -1,3 +1,4 @@
+import Dispatch
 import LinearAlgebra
 #if canImport(Glibc)
 import Glibc
@@ -181,38 +182,67 @@ public struct TextAnalyzer: Sendable {
                      "terms: boilerplate flags for \(hasBoilerplate.count) articles")
         let k = max(1, shingleSize)
         let weight = Float(titleWeight)
-        var counted = chunkList.withUnsafeMutableBufferPointer { buffer -> [CountedChunk] in
-            let shared = SharedMutableBuffer(buffer)
-            if buffer.isEmpty { return [] }
-            return Parallel.mapChunks(buffer.count, chunks: buffer.count) { range -> CountedChunk in
-                let c = range.lowerBound
-                let result = countChunk(shared[c], boilerplate: filter, size: k, titleWeight: weight,
-                                        hasBoilerplate: hasBoilerplate.isEmpty ? nil : hasBoilerplate[firstArticle[c]..<firstArticle[c + 1]])
-                shared[c] = TokenChunk(range: 0..<0)   // frees this chunk's tokens
-                return result
-            }
-        }
         // Merge chunk-local vocabularies into one, in chunk order (first-seen order over the
         // corpus, whatever the chunking): a serial pass over each chunk's distinct terms only.
         // Found by the hashes the chunks computed in parallel: the serial part probes a table and
         // compares bytes only when the hashes match (a `[String: Int32]` hashed every chunk's
-        // every term again here).
-        var global = ByteInterner()
-        var maps: [[Int32]] = []
-        maps.reserveCapacity(counted.count)
-        var entryBase = [0], articleBase = [0]
-        var cases = CaseTotals()
-        for c in counted.indices {
-            var map = [Int32](repeating: 0, count: counted[c].localTerms.count)
+        // every term again here). With more than one thread the merge runs on a thread of its
+        // own, each chunk as soon as it is counted, behind the counting rather than after it.
+        let chunkCount = chunkList.count
+        let slots = UnsafeMutablePointer<CountedChunk>.allocate(capacity: max(1, chunkCount))
+        defer { slots.deallocate() }
+        let countedSlots = SharedMutableBuffer(UnsafeMutableBufferPointer(start: slots, count: chunkCount))
+        let ready = (0..<chunkCount).map { _ in DispatchSemaphore(value: 0) }
+        let overlap = Parallel.threads > 1 && chunkCount > 1
+        /// Chunk c's terms into the night's vocabulary (its local terms, hashes and cases then freed).
+        @Sendable func merge(_ c: Int, into global: inout ByteInterner, cases: inout CaseTotals) -> [Int32] {
+            let chunk = countedSlots.base + c
+            var map = [Int32](repeating: 0, count: chunk.pointee.localTerms.count)
             for i in map.indices {
-                var term = counted[c].localTerms[i]
-                map[i] = term.withUTF8 { global.id(of: $0, hash: UInt64(counted[c].localHashes[i])) }
+                var term = chunk.pointee.localTerms[i]
+                map[i] = term.withUTF8 { global.id(of: $0, hash: UInt64(chunk.pointee.localHashes[i])) }
             }
-            cases.add(counted[c].cases, map: map)
-            counted[c].localTerms = []
-            counted[c].localHashes = []
-            counted[c].cases = CaseTally()
-            maps.append(map)
+            cases.add(chunk.pointee.cases, map: map)
+            chunk.pointee.localTerms = []
+            chunk.pointee.localHashes = []
+            chunk.pointee.cases = CaseTally()
+            return map
+        }
+        let merger = overlap ? BackgroundValue { () -> (ByteInterner, [[Int32]], CaseTotals) in
+            var global = ByteInterner(), cases = CaseTotals()
+            var maps: [[Int32]] = []
+            maps.reserveCapacity(chunkCount)
+            for c in 0..<chunkCount {
+                ready[c].wait()
+                maps.append(merge(c, into: &global, cases: &cases))
+            }
+            return (global, maps, cases)
+        } : nil
+        chunkList.withUnsafeMutableBufferPointer { buffer in
+            let shared = SharedMutableBuffer(buffer)
+            if buffer.isEmpty { return }
+            _ = Parallel.mapChunks(buffer.count, chunks: buffer.count) { range in
+                for c in range {
+                    (countedSlots.base + c).initialize(to: countChunk(
+                        shared[c], boilerplate: filter, size: k, titleWeight: weight,
+                        hasBoilerplate: hasBoilerplate.isEmpty ? nil : hasBoilerplate[firstArticle[c]..<firstArticle[c + 1]]))
+                    shared[c] = TokenChunk(range: 0..<0)   // frees this chunk's tokens
+                    ready[c].signal()
+                }
+            }
+        }
+        var global: ByteInterner, maps: [[Int32]], cases: CaseTotals
+        if let merger {
+            (global, maps, cases) = merger.value()
+        } else {
+            global = ByteInterner()
+            cases = CaseTotals()
+            maps = (0..<chunkCount).map { merge($0, into: &global, cases: &cases) }
+        }
+        var counted = Array(UnsafeMutableBufferPointer(start: slots, count: chunkCount))
+        slots.deinitialize(count: chunkCount)
+        var entryBase = [0], articleBase = [0]
+        for c in counted.indices {
             entryBase.append(entryBase[c] + counted[c].termIDs.count)
             articleBase.append(articleBase[c] + counted[c].termEnd.count)
         }

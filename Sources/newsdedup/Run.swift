@@ -164,6 +164,8 @@ struct Run: ParsableCommand {
             pipeline.history = HistoryOptions(stateFolder: state ?? Run.defaultState(out: out), night: night.flatMap { Day(iso: $0) })
         }
         pipeline.strict = strict
+        // The process ends after the run: its memory goes back to the system at exit, not array by array.
+        pipeline.keepsStateUntilExit = true
         let manifest: RunManifest
         do {
             manifest = try pipeline.run(inputs: paths, output: out)

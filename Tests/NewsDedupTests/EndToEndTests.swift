@@ -43,6 +43,24 @@ final class EndToEndTests: XCTestCase {
         try JSONDecoder().decode(type, from: Data(contentsOf: folder.appendingPathComponent(name)))
     }
 
+    /// A run that keeps its state until exit (the CLI's) keeps it, and writes the same results.
+    func testStateKeptUntilExitOnlyWhenAsked() throws {
+        let base = try TestSupport.temporaryFolder(for: self, "kept")
+        let before = Parallel.threads
+        defer { Parallel.threads = before }
+        let kept = Pipeline.statesKeptUntilExit
+        try Pipeline(configuration: Configuration()).run(inputs: [Self.corpusFolder.path], output: base.appendingPathComponent("a").path)
+        XCTAssertEqual(Pipeline.statesKeptUntilExit, kept, "released by default")
+        var pipeline = Pipeline(configuration: Configuration())
+        pipeline.keepsStateUntilExit = true
+        try pipeline.run(inputs: [Self.corpusFolder.path], output: base.appendingPathComponent("b").path)
+        XCTAssertEqual(Pipeline.statesKeptUntilExit, kept + 1)
+        for name in ["duplicates.json", "clusters.json", "topics.json"] {
+            XCTAssertEqual(try Data(contentsOf: base.appendingPathComponent("a/\(name)")),
+                           try Data(contentsOf: base.appendingPathComponent("b/\(name)")), name)
+        }
+    }
+
     func testDemoCorpusResults() throws {
         let out = try runPipeline(label: "first")
         let onDisk = try Self.articleIDsOnDisk()

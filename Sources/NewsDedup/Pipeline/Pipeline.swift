@@ -43,6 +43,20 @@ public struct Pipeline: Sendable {
     public var history: HistoryOptions? = nil
     /// Stop before writing (nothing written or committed) when any input had to be skipped.
     public var strict = false
+    /// Keep the run's state (at a large night, gigabytes in many arrays) after `run` returns,
+    /// until the process exits and the system takes its memory back at once: for a command whose
+    /// process ends right after the run (the CLI), freeing it array by array was the last tenth
+    /// of a second of a 50k-article night. Off by default: a process that goes on would keep it.
+    public var keepsStateUntilExit = false
+    nonisolated(unsafe) private static var keptUntilExit: [PipelineState] = []
+    private static let keptLock = NSLock()
+    /// How many runs' states are kept until exit (`keepsStateUntilExit`).
+    static var statesKeptUntilExit: Int {
+        keptLock.lock()
+        defer { keptLock.unlock() }
+        return keptUntilExit.count
+    }
+
     /// `compute` starts working out the shared passages of `duplicates.json` as soon as the
     /// groups are known (`PassagePrep`); `run` sets it for its own call.
     var prepareWriting = false
@@ -194,6 +208,11 @@ public struct Pipeline: Sendable {
         logger.info("results written", metadata: ["output": .string(output),
                                                   "bytes": .dictionary(sizes.mapValues { .stringConvertible($0) })])
         observer(.wrote(folder: output, files: sizes))
+        if keepsStateUntilExit {
+            Pipeline.keptLock.lock()
+            Pipeline.keptUntilExit.append(state)
+            Pipeline.keptLock.unlock()
+        }
         return manifest!
     }
 

@@ -65,6 +65,12 @@ public struct TextAnalyzer: Sendable {
         let analyzer: TextAnalyzer
         var chunks: [TokenChunk] = []
         var count = 0
+        /// Batches being tokenized on threads of their own, oldest first (at most
+        /// `batchesInFlight`): a batch's chunks start while the previous batch's last chunk is
+        /// still running and while the reader parses the next batch, so no core waits at the
+        /// end of each batch for the slowest of its chunks.
+        var inFlight: [BackgroundValue<[TokenChunk]>] = []
+        static let batchesInFlight = 2
 
         public init(analyzer: TextAnalyzer) { self.analyzer = analyzer }
 
@@ -80,14 +86,24 @@ public struct TextAnalyzer: Sendable {
         /// text: a caller that owns the articles can hand these over without copying the whole
         /// `Article` (its six strings retained and released again).
         public mutating func add(count n: Int, texts: (Int) -> (title: String, text: String)) {
-            chunks.append(contentsOf: analyzer.tokenChunks(count: n, texts: texts))
             count += n
+            if Parallel.threads <= 1 || n == 0 {
+                chunks.append(contentsOf: analyzer.tokenChunks(count: n, texts: texts))
+                return
+            }
+            // The batch's texts are taken now: the caller's storage is its own again on return.
+            let batch = (0..<n).map(texts)
+            let analyzer = self.analyzer
+            inFlight.append(BackgroundValue { analyzer.tokenChunks(count: batch.count) { batch[$0] } })
+            while inFlight.count > Self.batchesInFlight { chunks.append(contentsOf: inFlight.removeFirst().value()) }
         }
 
         /// Hands the chunks over and leaves the stream empty. (A `consuming` method called on a
         /// variable a closure captures copies the value and leaves the original alive: the whole
         /// night's token streams stayed referenced, and each chunk edit below copied them.)
         public mutating func finish() -> TokenizedCorpus {
+            for batch in inFlight { chunks.append(contentsOf: batch.value()) }
+            inFlight = []
             var taken: [TokenChunk] = []
             swap(&taken, &chunks)
             let n = count

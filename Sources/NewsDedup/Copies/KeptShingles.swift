@@ -239,6 +239,8 @@ public struct KeptShingles: Sendable {
         var sources: [UInt32] = []
         /// Digit counts for `sortByLowKeyBits` (one pass of 8 bits, then at most 3).
         let digitCounts: UnsafeMutablePointer<Int>
+        /// `countRound`'s per-bucket key counts, by the low 16 key bits (zero between buckets).
+        let lowCounts: UnsafeMutablePointer<UInt8>
 
         init(start: [Int], bucketBits: Int, keyShift: Int) {
             self.bucketBits = bucketBits
@@ -251,6 +253,8 @@ public struct KeptShingles: Sendable {
             pairs = .allocate(capacity: 1)
             scratch = .allocate(capacity: 1)
             digitCounts = .allocate(capacity: 4 << 8)
+            lowCounts = .allocate(capacity: 1 << 16)
+            lowCounts.initialize(repeating: 0, count: 1 << 16)
         }
 
         func release() {
@@ -260,6 +264,7 @@ public struct KeptShingles: Sendable {
             pairs.deallocate()
             scratch.deallocate()
             digitCounts.deallocate()
+            lowCounts.deallocate()
         }
 
         mutating func reservePairs(_ count: Int) {
@@ -338,16 +343,37 @@ public struct KeptShingles: Sendable {
                 cursor[d] = p
             }
         }
-        // (2) Each bucket: sort, then scan its runs.
+        // (2) Each bucket: its keys counted in a small table by their low 16 bits (exact when the
+        // bucket's keys differ only there, an upper bound otherwise; saturating at 255), only the
+        // pairs of keys counted at least `minimum` times kept (most keys are in one or two
+        // articles), those sorted and their runs scanned. Keys come out ascending as before.
+        let table = state.lowCounts
+        let least = UInt8(min(max(minimum, 0), 255))
+        let hotPairs = state.scratch
+        @inline(__always) func slot(_ v: UInt64) -> Int { Int(truncatingIfNeeded: (v >> 32) & 0xFFFF) }
         for b in 0..<buckets {
             let lo = bucketStart[b], count = bucketStart[b + 1] - lo
             if count < minimum { continue }
-            let run = sortByLowKeyBits(pairs + lo, count: count, bits: Int(lowBits), scratch: state.scratch, counts: state.digitCounts)
+            let p = pairs + lo
+            for i in 0..<count {
+                let k = slot(p[i])
+                let c = table[k]
+                table[k] = c == 255 ? c : c + 1
+            }
+            var hot = 0
+            for i in 0..<count {
+                let v = p[i]
+                if table[slot(v)] >= least { hotPairs[hot] = v; hot += 1 }
+            }
+            for i in 0..<count { table[slot(p[i])] = 0 }
+            if hot < minimum { continue }
+            // The bucket's own pairs are not needed any more: their room is the sort's scratch.
+            let run = sortByLowKeyBits(hotPairs, count: hot, bits: Int(lowBits), scratch: p, counts: state.digitCounts)
             var i = 0
-            while i < count {
+            while i < hot {
                 let key = UInt32(truncatingIfNeeded: run[i] >> 32)
                 var j = i + 1
-                while j < count && UInt32(truncatingIfNeeded: run[j] >> 32) == key { j += 1 }
+                while j < hot && UInt32(truncatingIfNeeded: run[j] >> 32) == key { j += 1 }
                 let documents = j - i
                 if documents >= minimum {
                     if documents > maxDocuments { common.append(key) }

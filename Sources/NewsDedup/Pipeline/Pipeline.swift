@@ -45,8 +45,8 @@ public struct Pipeline: Sendable {
     public var strict = false
     /// Keep the run's state (at a large night, gigabytes in many arrays) after `run` returns,
     /// until the process exits and the system takes its memory back at once: for a command whose
-    /// process ends right after the run (the CLI), freeing it array by array was the last tenth
-    /// of a second of a 50k-article night. Off by default: a process that goes on would keep it.
+    /// process ends right after the run (the CLI), freeing it array by array took some 40 ms at
+    /// the end of a 50k-article night. Off by default: a process that goes on would keep it.
     public var keepsStateUntilExit = false
     nonisolated(unsafe) private static var keptUntilExit: [PipelineState] = []
     private static let keptLock = NSLock()
@@ -296,6 +296,9 @@ public struct Pipeline: Sendable {
             ? PassagePrep(corpus: corpus, groups: duplicates.groups,
                           keep: ReportBuilder.textsNeeded(groups: duplicates.groups, caps: configuration.report))
             : nil
+        // A later stage that fails stops the thread (a successful run hands it to `run`).
+        var handedOver = false
+        defer { if !handedOver { _ = passagePrep?.take() } }
         let fit = try timed("svd") { () -> (TopicModel.Fit?, [String: Int]) in
             guard terms.matrix.rows > 1, terms.matrix.columns > 1 else { return (nil, ["components": 0]) }
             let f = try TopicModel(configuration.topics).fit(terms: terms)
@@ -313,6 +316,7 @@ public struct Pipeline: Sendable {
             let t = TopicModel(configuration.topics).label(fit, terms: terms, stories: stories)
             return (t, ["topics": t.topics.count])
         }
+        handedOver = true
         return PipelineState(corpus: corpus, analyzed: analyzed, model: model, terms: terms, kept: kept,
                              canonicalOrder: order, duplicates: duplicates, stories: stories, topics: topics,
                              passagePrep: passagePrep)

@@ -85,14 +85,7 @@ final class JSONTextTests: XCTestCase {
         var prepared = PassagePrep(corpus: s.corpus, groups: s.duplicates.groups, keep: keep).take()
         // The thread may be stopped early by `take`: finish the rest the same way for the test.
         for gi in prepared.indices where prepared[gi] == nil {
-            let g = s.duplicates.groups[gi]
-            var texts: [(Int, String)] = []
-            let passages = ResultsBuilder.passages(of: g) { i in
-                let t = s.corpus.text(of: i)
-                if keep.contains(i) { texts.append((i, t)) }
-                return t
-            }
-            prepared[gi] = .init(canonical: g.canonical, members: g.members, passages: passages, texts: texts)
+            prepared[gi] = PassagePrep.prepare(s.duplicates.groups[gi], corpus: s.corpus, keep: keep)
         }
         XCTAssertTrue(prepared.allSatisfy { $0 != nil && !$0!.members.isEmpty })
         var texts: [Int: String] = [:]

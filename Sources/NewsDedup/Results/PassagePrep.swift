@@ -47,18 +47,22 @@ final class PassagePrep: @unchecked Sendable {
                 let stop = stopping
                 lock.unlock()
                 if stop { break }
-                let g = groups[gi]
-                var texts: [(Int, String)] = []
-                let passages = ResultsBuilder.passages(of: g) { i in
-                    let t = corpus.text(of: i)
-                    if keep.contains(i) { texts.append((i, t)) }
-                    return t
-                }
                 // Written before the next check of `stopping`; `take` reads it after `finished`.
-                slots[gi] = Prepared(canonical: g.canonical, members: g.members, passages: passages, texts: texts)
+                slots[gi] = PassagePrep.prepare(groups[gi], corpus: corpus, keep: keep)
             }
             finished.signal()
         }.start()
+    }
+
+    /// Group `g`'s passages, reading each member's text once and keeping those in `keep`.
+    static func prepare(_ g: DuplicateGroup, corpus: Corpus, keep: Set<Int>) -> Prepared {
+        var texts: [(Int, String)] = []
+        let passages = ResultsBuilder.passages(of: g) { i in
+            let t = corpus.text(of: i)
+            if keep.contains(i) { texts.append((i, t)) }
+            return t
+        }
+        return Prepared(canonical: g.canonical, members: g.members, passages: passages, texts: texts)
     }
 
     deinit {

@@ -69,20 +69,16 @@ enum ResultsBuilder {
             var kept: [(Int, String)] = []
             for gi in range {
                 let source = groups[gi]
-                var g: DuplicatesFile.Group
-                if gi < prepared.count, let p = prepared[gi], p.canonical == source.canonical, p.members == source.members {
-                    g = group(s, source, passages: p.passages)
-                    for (i, text) in p.texts where keep.contains(i) { kept.append((i, text)) }
-                    // The report's set may hold members the preparing thread did not keep.
-                    for i in source.members where keep.contains(i) && !p.texts.contains(where: { $0.0 == i }) {
-                        kept.append((i, s.corpus.text(of: i)))
-                    }
+                let p: PassagePrep.Prepared
+                if gi < prepared.count, let q = prepared[gi], q.canonical == source.canonical, q.members == source.members {
+                    p = q
                 } else {
-                    g = group(s, source) { i in
-                        let text = s.corpus.text(of: i)
-                        if keep.contains(i) { kept.append((i, text)) }
-                        return text
-                    }
+                    p = PassagePrep.prepare(source, corpus: s.corpus, keep: keep)
+                }
+                var g = group(s, source, passages: p.passages)
+                // The report's set may hold members the preparing thread did not keep.
+                for i in source.members where keep.contains(i) {
+                    kept.append((i, p.texts.first { $0.0 == i }?.1 ?? s.corpus.text(of: i)))
                 }
                 adjust?(gi, &g)
                 try g.write(to: &part)

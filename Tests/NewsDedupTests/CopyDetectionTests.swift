@@ -77,12 +77,12 @@ final class CopyDetectionTests: XCTestCase {
     ///         print(t, hex(mix(fnv(' '.join(t).encode()))))"
     ///
     /// (FNV-1a 64 over the UTF-8 of the tokens joined by one space, then the SplitMix64 finalizer.)
-    /// The banding's grouping (a counting sort on the keys' top bits) and its merge of each
-    /// band's pairs agree with a plain sort and a set union.
+    /// The banding's grouping (a counting sort on the keys' top bits, in two passes from 2^13
+    /// slots on) and its merge of each band's pairs agree with a plain sort and a set union.
     func testBandGroupingAndPairMergeAgreeWithSorting() {
         var state: UInt64 = 3
         func next() -> UInt64 { state &+= 0x9E37_79B9_7F4A_7C15; return ShingleHash.mix(state) }
-        for n in [0, 1, 2, 7, 1000, 5000] {
+        for n in [0, 1, 2, 7, 1000, 5000, 40000] {
             // Few distinct keys (many equal ones), some sharing their top bits but not equal.
             let distinct = (0..<max(1, n / 4)).map { _ in next() }
             var keys = (0..<n).map { d -> (UInt64, Int32) in

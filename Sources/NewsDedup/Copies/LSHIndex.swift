@@ -114,42 +114,77 @@ public enum LSHIndex {
 
     /// Puts equal keys next to each other, each run in input (document) order: a stable
     /// counting sort on the keys' top bits (about one key per slot: the keys are hashes), then
-    /// each slot's few entries ordered by key.
+    /// each slot's few entries ordered by key. Beyond 2^12 slots the counting sort takes two
+    /// stable passes (the top 10 bits, then the rest within each of those 1024 ranges), so that
+    /// neither scatters across more slots than the caches hold. `keys` is used as scratch.
     static func groupByKey(_ keys: inout [(UInt64, Int32)], into out: inout [(UInt64, Int32)], slots: inout [Int]) {
         let n = keys.count
         var bits = 1
         while bits < 22 && (1 << bits) < n { bits += 1 }
-        let shift = UInt64(64 - bits)
+        let high = bits > 12 ? 10 : 0
+        let low = bits - high
         slots.removeAll(keepingCapacity: true)
-        slots.append(contentsOf: repeatElement(0, count: (1 << bits) + 1))
+        slots.append(contentsOf: repeatElement(0, count: (1 << high) + (1 << low) + 2))
         out.removeAll(keepingCapacity: true)
         out.append(contentsOf: repeatElement((0, 0), count: n))
-        keys.withUnsafeBufferPointer { k in
-            slots.withUnsafeMutableBufferPointer { c in
-                out.withUnsafeMutableBufferPointer { o in
-                    for e in k { c[Int(e.0 >> shift) + 1] += 1 }
-                    for s in 0..<(1 << bits) { c[s + 1] += c[s] }
-                    for e in k {
-                        let s = Int(e.0 >> shift)
-                        o[c[s]] = e
-                        c[s] += 1
+        slots.withUnsafeMutableBufferPointer { c in
+            // Pass 1 (two passes only): keys -> out by the top `high` bits, which then become the
+            // input (one range of all keys otherwise).
+            let top = UnsafeMutableBufferPointer(rebasing: c[0..<((1 << high) + 1)])
+            let fine = UnsafeMutableBufferPointer(rebasing: c[((1 << high) + 1)...])
+            if high > 0 {
+                keys.withUnsafeBufferPointer { k in
+                    out.withUnsafeMutableBufferPointer { o in
+                        countingSort(k, into: o, counts: top, shift: UInt64(64 - high), mask: (1 << high) - 1)
                     }
-                    // c[s] is now the end of slot s; insertion sort by key (stable) within it.
-                    var start = 0
-                    for s in 0..<(1 << bits) {
-                        let end = c[s]
-                        if end - start > 1 {
-                            for i in (start + 1)..<end {
-                                let x = o[i]
-                                var j = i
-                                while j > start && o[j - 1].0 > x.0 { o[j] = o[j - 1]; j -= 1 }
-                                o[j] = x
+                }
+                swap(&keys, &out)
+            } else {
+                top[0] = n
+            }
+            // Pass 2 within each range of pass 1 (or over all keys): counting sort on the next
+            // `low` bits, then insertion sort by key (stable) within each slot.
+            keys.withUnsafeBufferPointer { k in
+                out.withUnsafeMutableBufferPointer { o in
+                    // top[r] is the end of range r (the next one's start).
+                    for r in 0..<(1 << high) {
+                        let a = r == 0 ? 0 : top[r - 1], b = top[r]
+                        if b == a { continue }
+                        let src = UnsafeBufferPointer(rebasing: k[a..<b])
+                        let dst = UnsafeMutableBufferPointer(rebasing: o[a..<b])
+                        for s in 0...(1 << low) { fine[s] = 0 }
+                        countingSort(src, into: dst, counts: fine, shift: UInt64(64 - bits), mask: (1 << low) - 1)
+                        // fine[s] is now the end of slot s.
+                        var start = 0
+                        for s in 0..<(1 << low) {
+                            let end = fine[s]
+                            if end - start > 1 {
+                                for i in (start + 1)..<end {
+                                    let x = dst[i]
+                                    var j = i
+                                    while j > start && dst[j - 1].0 > x.0 { dst[j] = dst[j - 1]; j -= 1 }
+                                    dst[j] = x
+                                }
                             }
+                            start = end
                         }
-                        start = end
                     }
                 }
             }
+        }
+    }
+
+    /// Stable counting sort of `k` into `o` by `(key >> shift) & mask`; `counts` (mask + 2
+    /// entries, zero on entry) ends as each slot's end, slot s ending at `counts[s]`.
+    @inline(__always)
+    private static func countingSort(_ k: UnsafeBufferPointer<(UInt64, Int32)>, into o: UnsafeMutableBufferPointer<(UInt64, Int32)>,
+                                     counts c: UnsafeMutableBufferPointer<Int>, shift: UInt64, mask: Int) {
+        for e in k { c[(Int(truncatingIfNeeded: e.0 >> shift) & mask) + 1] += 1 }
+        for s in 0..<(mask + 1) { c[s + 1] += c[s] }
+        for e in k {
+            let s = Int(truncatingIfNeeded: e.0 >> shift) & mask
+            o[c[s]] = e
+            c[s] += 1
         }
     }
 

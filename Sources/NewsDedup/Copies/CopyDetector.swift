@@ -134,12 +134,27 @@ public struct CopyDetector: Sendable {
     func verify(_ pairs: ArraySlice<(Int32, Int32)>, kept: KeptShingles, terms: TermMatrix) -> [(Int32, Int32, PairEvidence)] {
         var out: [(Int32, Int32, PairEvidence)] = []
         let minShared = configuration.minSharedShingles, minContainment = configuration.minContainment
-        for (a, b) in pairs {
-            let sa = kept.shingles(of: Int(a)), sb = kept.shingles(of: Int(b))
-            var e = PairEvidence(shared: PairEvidence.intersectionCount(sa, sb), sizeA: sa.count, sizeB: sb.count, cosine: 0)
-            guard e.shared >= minShared && e.containment >= minContainment else { continue }
-            e.cosine = terms.cosine(Int(a), Int(b))
-            if isCopy(e) { out.append((a, b, e)) }
+        kept.start.withUnsafeBufferPointer { start in
+            (kept.hashes.isEmpty ? [0] : kept.hashes).withUnsafeBufferPointer { hashes in
+                // The second article of a pair is anywhere in a shingle array far larger than the
+                // cache (the first repeats: pairs are sorted): its set is asked for `ahead` pairs early.
+                let ahead = 4
+                @inline(__always) func fetch(_ q: Int) {
+                    guard q < pairs.count else { return }
+                    let d = Int(pairs[pairs.startIndex + q].1)
+                    prefetch(hashes.baseAddress! + start[d], count: start[d + 1] - start[d])
+                }
+                for q in 0..<ahead { fetch(q) }
+                for (q, (a, b)) in pairs.enumerated() {
+                    fetch(q + ahead)
+                    let sa = UnsafeBufferPointer(rebasing: hashes[start[Int(a)]..<start[Int(a) + 1]])
+                    let sb = UnsafeBufferPointer(rebasing: hashes[start[Int(b)]..<start[Int(b) + 1]])
+                    var e = PairEvidence(shared: PairEvidence.intersectionCount(sa, sb), sizeA: sa.count, sizeB: sb.count, cosine: 0)
+                    guard e.shared >= minShared && e.containment >= minContainment else { continue }
+                    e.cosine = terms.cosine(Int(a), Int(b))
+                    if isCopy(e) { out.append((a, b, e)) }
+                }
+            }
         }
         return out
     }

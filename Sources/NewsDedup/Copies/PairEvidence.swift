@@ -30,6 +30,19 @@ public struct PairEvidence: Sendable, Equatable {
         return count
     }
 
+    /// The same count over raw views (no bounds checks in the merge).
+    @inline(__always)
+    static func intersectionCount(_ a: UnsafeBufferPointer<UInt32>, _ b: UnsafeBufferPointer<UInt32>) -> Int {
+        guard let pa = a.baseAddress, let pb = b.baseAddress else { return 0 }
+        var i = 0, j = 0, count = 0
+        let na = a.count, nb = b.count
+        while i < na && j < nb {
+            let x = pa[i], y = pb[j]
+            if x == y { count += 1; i += 1; j += 1 } else if x < y { i += 1 } else { j += 1 }
+        }
+        return count
+    }
+
     public static func measure(_ a: Int, _ b: Int, kept: KeptShingles, terms: TermMatrix) -> PairEvidence {
         let sa = kept.shingles(of: a), sb = kept.shingles(of: b)
         return PairEvidence(shared: intersectionCount(sa, sb), sizeA: sa.count, sizeB: sb.count,

@@ -607,7 +607,9 @@ struct NeighbourSearch {
                 }
                 // Pruned: the shortlist's place is out of reach of every voice not met yet, so
                 // the sums go on for the voices met only (in the same order: the same floats).
+                // `prunedAt`: the bound then passed by at least `shortlist` sums.
                 var pruned = false
+                var prunedAt = 0.0
                 for k in 0..<terms {
                     let a = spans[5 * k]
                     if a < 0 { continue }
@@ -638,15 +640,18 @@ struct NeighbourSearch {
                             if Double(partial[Int(touched[q])]) > bound { above += 1 }
                             q += 1
                         }
-                        if above >= shortlist { pruned = true }
+                        if above >= shortlist { pruned = true; prunedAt = bound }
                     }
                 }
                 candidates += touchedCount
+                // The voices ranked: all met ones; once pruned, those above `prunedAt` only (at
+                // least `shortlist` of them, and sums only grow: the best `shortlist` are among them).
+                var rankable = 0
                 if prune {
                     for q in 0..<touchedCount {
                         let j = Int(touched[q])
-                        touched[q] = rankingKey(j, partial[j])
                         member[j >> 6] = 0
+                        if !pruned || Double(partial[j]) > prunedAt { touched[rankable] = rankingKey(j, partial[j]); rankable += 1 }
                     }
                 } else {
                     for q in 0..<touchedCount {
@@ -654,9 +659,10 @@ struct NeighbourSearch {
                         touched[q] = rankingKey(j, partial[j])
                         partial[j] = 0
                     }
+                    rankable = touchedCount
                 }
-                let ranked = min(touchedCount, shortlist)
-                selectLargest(touched, touchedCount, ranked)
+                let ranked = min(rankable, shortlist)
+                selectLargest(touched, rankable, ranked)
                 scored.removeAll(keepingCapacity: true)
                 let sketch = space.sketchTerms > 0
                 if ranked > 0 {

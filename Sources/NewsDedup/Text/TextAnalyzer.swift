@@ -374,6 +374,13 @@ public struct TextAnalyzer: Sendable {
                             hasBoilerplate: ArraySlice<Bool>?) -> CountedChunk {
         var counter = TermCounter(vocabulary: chunk.vocabulary)
         defer { counter.release() }
+        // An article has at most as many distinct terms as tokens: room for the chunk's entries
+        // at once, so the two arrays are not doubled and copied (each copy mapped and faulted in
+        // afresh when freed memory goes back to the system); pages never written cost nothing.
+        counter.out.termIDs.reserveCapacity(chunk.tokens.count)
+        counter.out.termCounts.reserveCapacity(chunk.tokens.count)
+        counter.out.termEnd.reserveCapacity(chunk.range.count)
+        counter.out.capitalisedEnd.reserveCapacity(chunk.range.count)
         var masked: [Bool] = []
         var hashes: [UInt32] = [], capitalised: [UInt32] = [], sortScratch: [UInt32] = []
         chunk.tokens.withUnsafeBufferPointer { tokens in

@@ -22,15 +22,10 @@ public struct PairEvidence: Sendable, Equatable {
     var swapped: PairEvidence { PairEvidence(shared: shared, sizeA: sizeB, sizeB: sizeA, cosine: cosine) }
 
     public static func intersectionCount(_ a: ArraySlice<UInt32>, _ b: ArraySlice<UInt32>) -> Int {
-        var i = a.startIndex, j = b.startIndex, count = 0
-        while i < a.endIndex && j < b.endIndex {
-            let x = a[i], y = b[j]
-            if x == y { count += 1; i += 1; j += 1 } else if x < y { i += 1 } else { j += 1 }
-        }
-        return count
+        a.withUnsafeBufferPointer { a in b.withUnsafeBufferPointer { b in intersectionCount(a, b) } }
     }
 
-    /// The same count over raw views (no bounds checks in the merge).
+    /// The count of two sorted sets' common values, over raw views (no bounds checks in the merge).
     @inline(__always)
     static func intersectionCount(_ a: UnsafeBufferPointer<UInt32>, _ b: UnsafeBufferPointer<UInt32>) -> Int {
         guard let pa = a.baseAddress, let pb = b.baseAddress else { return 0 }

@@ -4,7 +4,7 @@ synthetic corpora, side by side, in one run. `make bench` is the usual way in; s
 docs/benchmarks.md for what every column means and how the reference is built.
 
     bench.py [--sizes 10000 50000 200000 1000000] [--reference-sizes 10000 50000]
-             [--rounds K] [--reference-timeout S] [--timeout S] [--max-rss-gib G]
+             [--rounds K] [--interleave-sizes] [--reference-timeout S] [--timeout S] [--max-rss-gib G]
              [--newsdedup PATH] [--generator PATH] [--python PATH] [--threads N]
 
 For every size N: generates the corpus once with `newsdedup-bench generate` into
@@ -12,7 +12,8 @@ For every size N: generates the corpus once with `newsdedup-bench generate` into
 `newsdedup run corpus.jsonl --out DIR --quiet --no-history` (one night without a state folder, like the reference) and, for the sizes in --reference-sizes,
 `reference_pipeline.py corpus.jsonl --out DIR`, alternating (round 1 NewsDedup first, round 2
 the reference first, ...), each as a child process whose wall time and peak RSS
-(wait4 ru_maxrss) are measured here. Per-stage seconds come from NewsDedup's manifest.json and
+(wait4 ru_maxrss) are measured here. With --interleave-sizes the rounds go round by round over
+the sizes instead of size by size (for the 1M / 100k ratio: drift hits both sizes alike). Per-stage seconds come from NewsDedup's manifest.json and
 from the reference's JSON line. Both results folders are scored against truth.json: pairwise F1
 of duplicates.json, B-cubed F1 of clusters.json (the formulas of ../shared/eval/score.py).
 
@@ -451,6 +452,10 @@ def main():
     ap.add_argument("--rounds", type=int, help="rounds for every size (default: --rounds-small / --rounds-large)")
     ap.add_argument("--rounds-small", type=int, default=3, help=f"rounds for sizes up to {SMALL:,} (default 3)")
     ap.add_argument("--rounds-large", type=int, default=1, help="rounds for larger sizes (default 1)")
+    ap.add_argument("--interleave-sizes", action="store_true",
+                    help="run round k of every size before round k + 1 of any (the sizes' order alternating), "
+                         "so that a change in the host's speed falls alike on every size; the 1M / 100k ratio "
+                         "is then also given round by round")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--corpora", type=Path, default=BENCH / "corpora",
                     help="where the generated corpora are kept (default .bench/corpora; another worktree's "
@@ -504,40 +509,49 @@ def main():
         for n in a.sizes:
             corpus(a.generator, n, a.seed, a.corpora, log)
         return 0
+    # Each size's pipelines, runs and rows; the rounds run size by size, or with
+    # --interleave-sizes round by round over the sizes (round k of every size, the sizes'
+    # order alternating), so that a change in the host's speed falls alike on every size.
+    plans = []
     for n in a.sizes:
-        folder = corpus(a.generator, n, a.seed, a.corpora, log)
-        rounds = a.rounds or (a.rounds_small if n <= SMALL else a.rounds_large)
         pipelines = [("newsdedup", run_newsdedup)]
         if n in ref_sizes:
             pipelines.append(("reference", run_reference))
         if n in tfidf_sizes:
             pipelines.append(("reference-tfidf", lambda *args: run_reference(*args, space="tfidf")))
-        runs = {name: [] for name, _ in pipelines}
-        gave_up = set()
-        for k in range(rounds):
-            order = pipelines if k % 2 == 0 else pipelines[::-1]
-            for name, fn in order:
-                if name in gave_up:
-                    continue
-                log(f"N={n:,} round {k + 1}/{rounds}: {name} ...")
-                r = fn(a, n, folder, BENCH / "runs" / f"n{n}" / name / "results", log)
-                r["round"] = k + 1
-                r["articles"] = n
-                runs[name].append(r)
-                report["runs"].append(r)
-                if "error" in r:
-                    log(f"  {name} failed: {r['error']}")
-                    if r.get("killed"):
-                        gave_up.add(name)  # a timeout or the RSS cap would only repeat
-                else:
-                    log(f"  {r['wallSeconds']:.1f} s, peak RSS {r['peakRSSBytes'] / 2**30:.2f} GiB"
-                        + (f", CPU stolen by the host {r['stealSeconds']:.1f} s" if r.get("stealSeconds") is not None else "")
-                        + (f"; stories refused: {r['storiesRefused']}" if r.get("storiesRefused") else ""))
+        plans.append({"n": n, "folder": None, "rounds": a.rounds or (a.rounds_small if n <= SMALL else a.rounds_large),
+                      "pipelines": pipelines, "runs": {name: [] for name, _ in pipelines}, "gaveUp": set()})
+
+    def run_round(plan, k):
+        n = plan["n"]
+        if plan["folder"] is None:
+            plan["folder"] = corpus(a.generator, n, a.seed, a.corpora, log)
+        order = plan["pipelines"] if k % 2 == 0 else plan["pipelines"][::-1]
+        for name, fn in order:
+            if name in plan["gaveUp"]:
+                continue
+            log(f"N={n:,} round {k + 1}/{plan['rounds']}: {name} ...")
+            r = fn(a, n, plan["folder"], BENCH / "runs" / f"n{n}" / name / "results", log)
+            r["round"] = k + 1
+            r["articles"] = n
+            plan["runs"][name].append(r)
+            report["runs"].append(r)
+            if "error" in r:
+                log(f"  {name} failed: {r['error']}")
+                if r.get("killed"):
+                    plan["gaveUp"].add(name)  # a timeout or the RSS cap would only repeat
+            else:
+                log(f"  {r['wallSeconds']:.1f} s, peak RSS {r['peakRSSBytes'] / 2**30:.2f} GiB"
+                    + (f", CPU stolen by the host {r['stealSeconds']:.1f} s" if r.get("stealSeconds") is not None else "")
+                    + (f"; stories refused: {r['storiesRefused']}" if r.get("storiesRefused") else ""))
+
+    def finish(plan):
+        n, runs = plan["n"], plan["runs"]
         rows = {}
-        for name, _ in pipelines:
+        for name, _ in plan["pipelines"]:
             results = BENCH / "runs" / f"n{n}" / name / "results"
             done = [r for r in runs[name] if "error" not in r]
-            quality = score_in_child(folder / "truth.json", results) if done else None
+            quality = score_in_child(plan["folder"] / "truth.json", results) if done else None
             rows[name] = summarize(n, name, runs[name], quality)
             if quality and "error" not in quality:
                 d, s = quality.get("duplicate_groups"), quality.get("story_clusters")
@@ -557,10 +571,36 @@ def main():
                 report["referenceThreadpools"], report["referenceVersions"] = r["threadpools"], r["versions"]
         write_report(report, stamp, a)
 
+    if a.interleave_sizes:
+        report["interleavedSizes"] = True
+        for k in range(max(p["rounds"] for p in plans)):
+            for plan in (plans if k % 2 == 0 else plans[::-1]):
+                if k < plan["rounds"]:
+                    run_round(plan, k)
+        for plan in plans:
+            finish(plan)
+    else:
+        for plan in plans:
+            for k in range(plan["rounds"]):
+                run_round(plan, k)
+            finish(plan)
+
     walls = {r["articles"]: r["wallSeconds"] for r in report["rows"] if r["pipeline"] == "newsdedup" and "wallSeconds" in r}
     if 100_000 in walls and 1_000_000 in walls:
         report["scaling"] = (f"NewsDedup time(1,000,000) / time(100,000) = {walls[1_000_000]:.1f} / "
-                             f"{walls[100_000]:.1f} = {walls[1_000_000] / walls[100_000]:.2f}")
+                             f"{walls[100_000]:.1f} = {walls[1_000_000] / walls[100_000]:.2f} (medians)")
+        if a.interleave_sizes:
+            # Round k's two runs follow each other: their ratio is free of drift between rounds.
+            by_round = {}
+            for r in report["runs"]:
+                if r.get("pipeline", "newsdedup") == "newsdedup" and "error" not in r and r["articles"] in (100_000, 1_000_000):
+                    by_round.setdefault(r["round"], {})[r["articles"]] = r["wallSeconds"]
+            ratios = [w[1_000_000] / w[100_000] for _, w in sorted(by_round.items()) if len(w) == 2]
+            if ratios:
+                report["scalingByRound"] = ratios
+                report["scaling"] += (f"; round by round (each round's two runs back to back): "
+                                      + ", ".join(f"{x:.2f}" for x in ratios)
+                                      + f", median {statistics.median(ratios):.2f}")
     report["loadEnd"] = loadavg()
     md = write_report(report, stamp, a)
     print(md)

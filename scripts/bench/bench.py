@@ -591,11 +591,9 @@ def main():
                              f"{walls[100_000]:.1f} = {walls[1_000_000] / walls[100_000]:.2f} (medians)")
         if a.interleave_sizes:
             # Round k's two runs follow each other: their ratio is free of drift between rounds.
-            by_round = {}
-            for r in report["runs"]:
-                if r.get("pipeline", "newsdedup") == "newsdedup" and "error" not in r and r["articles"] in (100_000, 1_000_000):
-                    by_round.setdefault(r["round"], {})[r["articles"]] = r["wallSeconds"]
-            ratios = [w[1_000_000] / w[100_000] for _, w in sorted(by_round.items()) if len(w) == 2]
+            wall = {p["n"]: {r["round"]: r["wallSeconds"] for r in p["runs"]["newsdedup"] if "error" not in r}
+                    for p in plans}
+            ratios = [wall[1_000_000][k] / wall[100_000][k] for k in sorted(wall[100_000]) if k in wall[1_000_000]]
             if ratios:
                 report["scalingByRound"] = ratios
                 report["scaling"] += (f"; round by round (each round's two runs back to back): "

@@ -306,6 +306,35 @@ final class CopyDetectionTests: XCTestCase {
         XCTAssertEqual(PairEvidence.intersectionCount([], [1, 2]), 0)
     }
 
+    /// The early-stopping merge of verification: exact whenever the count reaches what is
+    /// required, below it otherwise, on random sorted sets against the plain merge; and the
+    /// integer form of the containment test agrees with the ratio for every size and count.
+    func testEarlyStoppingIntersectionAgreesWithThePlainMerge() {
+        var g = SplitMix64(seed: 7)
+        for _ in 0..<2000 {
+            let universe = UInt32(1 + g.next() % 400)
+            func set() -> [UInt32] {
+                Array(Set((0..<Int(g.next() % 120)).map { _ in UInt32(g.next() % UInt64(universe)) })).sorted()
+            }
+            let a = set(), b = set()
+            let exact = PairEvidence.intersectionCount(a[...], b[...])
+            let required = Int(g.next() % 80)
+            let early = a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in
+                PairEvidence.intersectionCount(pa, pb, atLeast: required)
+            }}
+            if exact >= required { XCTAssertEqual(early, exact) } else { XCTAssertLessThan(early, required) }
+        }
+        for containment in [0.0, 0.3, 0.45, 0.5, 1.0 / 3.0, 0.999, 1.0] {
+            for smaller in 1...300 {
+                let needed = PairEvidence.sharedNeeded(smaller: smaller, containment: containment)
+                for shared in 0...smaller {
+                    let passes = PairEvidence(shared: shared, sizeA: smaller, sizeB: smaller + 5, cosine: 0).containment >= containment
+                    XCTAssertEqual(passes, shared >= needed, "containment \(containment), \(shared) of \(smaller)")
+                }
+            }
+        }
+    }
+
     /// The decision rule, checked against the configuration's own thresholds (so that tuning the
     /// defaults does not break the test): each negative case misses exactly one threshold.
     func testDecisionRuleFollowsTheConfiguredThresholds() {

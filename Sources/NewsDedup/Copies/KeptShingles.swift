@@ -236,7 +236,8 @@ public struct KeptShingles: Sendable {
         var pairCapacity = 0
         var scratch: UnsafeMutablePointer<UInt64>
         var scratchCapacity = 0
-        var sources: [UInt32] = []
+        /// `isBoilerplate`'s count per source.
+        var tally: [Int32] = []
         /// Digit counts for `sortByLowKeyBits` (one pass of 8 bits, then at most 3).
         let digitCounts: UnsafeMutablePointer<Int>
         /// `countRound`'s per-bucket key counts, by the low 16 key bits (zero between buckets).
@@ -377,7 +378,7 @@ public struct KeptShingles: Sendable {
                 let documents = j - i
                 if documents >= minimum {
                     if documents > maxDocuments { common.append(key) }
-                    if isBoilerplate(run + i, count: documents, limit: limit, sources: &state.sources) {
+                    if isBoilerplate(run + i, count: documents, limit: limit, tally: &state.tally) {
                         boilerplate.append(key)
                     }
                 }
@@ -387,24 +388,25 @@ public struct KeptShingles: Sendable {
     }
 
     /// Whether some source has at least its `limit` of these pairs (articles without a source,
-    /// `UInt32.max`, take no part).
+    /// `UInt32.max`, take no part). `tally`: a count per source, all 0 (and left so).
     static func isBoilerplate(_ run: UnsafeMutablePointer<UInt64>, count: Int, limit: UnsafeBufferPointer<Int>,
-                              sources: inout [UInt32]) -> Bool {
-        sources.removeAll(keepingCapacity: true)
-        for p in 0..<count {
-            let s = UInt32(truncatingIfNeeded: run[p])
-            if s != UInt32.max { sources.append(s) }
-        }
-        sources.sort()
-        return sources.withUnsafeBufferPointer { s in
-            var a = 0
-            while a < s.count {
-                var b = a + 1
-                while b < s.count && s[b] == s[a] { b += 1 }
-                if b - a >= limit[Int(s[a])] { return true }
-                a = b
+                              tally: inout [Int32]) -> Bool {
+        if tally.count < limit.count { tally = [Int32](repeating: 0, count: limit.count) }
+        return tally.withUnsafeMutableBufferPointer { t in
+            var found = false
+            var p = 0
+            while p < count && !found {
+                let s = Int(UInt32(truncatingIfNeeded: run[p]))
+                p += 1
+                if s == Int(UInt32.max) { continue }
+                t[s] += 1
+                found = Int(t[s]) >= limit[s]
             }
-            return false
+            for q in 0..<p {
+                let s = Int(UInt32(truncatingIfNeeded: run[q]))
+                if s != Int(UInt32.max) { t[s] = 0 }
+            }
+            return found
         }
     }
 

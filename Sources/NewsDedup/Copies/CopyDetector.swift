@@ -149,12 +149,12 @@ public struct CopyDetector: Sendable {
                     fetch(q + ahead)
                     let sa = UnsafeBufferPointer(rebasing: hashes[start[Int(a)]..<start[Int(a) + 1]])
                     let sb = UnsafeBufferPointer(rebasing: hashes[start[Int(b)]..<start[Int(b) + 1]])
-                    // Most candidates fail the shingle tests: their merge stops once they cannot pass.
+                    // The shingle tests (`shared >= minShared`, `containment >= minContainment`) as
+                    // one count; most candidates fail them, and their merge stops once they cannot pass.
                     let needed = max(minShared, PairEvidence.sharedNeeded(smaller: min(sa.count, sb.count), containment: minContainment))
                     let shared = PairEvidence.intersectionCount(sa, sb, atLeast: needed)
                     guard shared >= needed else { continue }
                     var e = PairEvidence(shared: shared, sizeA: sa.count, sizeB: sb.count, cosine: 0)
-                    guard e.shared >= minShared && e.containment >= minContainment else { continue }
                     e.cosine = terms.cosine(Int(a), Int(b))
                     if isCopy(e) { out.append((a, b, e)) }
                 }

@@ -200,9 +200,20 @@ struct HeadlineTemplates {
             if set[i] == set[j] { shared += 1; i += 1; j += 1 } else if set[i] < set[j] { i += 1 } else { j += 1 }
         }
         if 2 * shared < min(la, lb) { return false }
-        // Longest common subsequence, with the aligned positions.
-        let x = Array(token[start[a]..<start[a + 1]]), y = Array(token[start[b]..<start[b + 1]])
-        var table = [Int](repeating: 0, count: (la + 1) * (lb + 1))
+        // Longest common subsequence, with the aligned positions: the table on the stack (it is
+        // asked for once per edge of the neighbour graph: millions of times at a million articles).
+        return withUnsafeTemporaryAllocation(of: Int.self, capacity: (la + 1) * (lb + 1)) { table in
+            table.initialize(repeating: 0)
+            return token.withUnsafeBufferPointer { tokens in
+                let x = tokens.baseAddress! + start[a], y = tokens.baseAddress! + start[b]
+                return aligned(a, b, x, la, y, lb, table, mentions: mentions)
+            }
+        }
+    }
+
+    /// The rest of `sameTemplate` over the two headlines' tokens `x`, `y` and a zeroed table.
+    private func aligned(_ a: Int, _ b: Int, _ x: UnsafePointer<Int32>, _ la: Int, _ y: UnsafePointer<Int32>, _ lb: Int,
+                         _ table: UnsafeMutableBufferPointer<Int>, mentions: (Int, Int32) -> Bool) -> Bool {
         for p in stride(from: la - 1, through: 0, by: -1) {
             for q in stride(from: lb - 1, through: 0, by: -1) {
                 table[p * (lb + 1) + q] = x[p] == y[q] ? table[(p + 1) * (lb + 1) + q + 1] + 1

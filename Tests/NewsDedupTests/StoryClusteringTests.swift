@@ -219,6 +219,26 @@ final class StoryClusteringTests: XCTestCase {
         }
     }
 
+    /// The exponential search that finds a term's window in its posting list (`gallop`) gives
+    /// `lowerBound`'s position for every start, end and value: repeated values, values below,
+    /// inside and above the list, empty ranges, and starts both near and far from the answer.
+    func testGallopFindsTheLowerBound() {
+        var rng = SplitMix64(seed: 11)
+        for n in [0, 1, 2, 3, 7, 64, 300] {
+            var values = (0..<n).map { _ in Int32(rng.next() % 50) }
+            values.sort()
+            values.withUnsafeBufferPointer { a in
+                for lo in 0...n {
+                    for hi in lo...n where (hi - lo) % 3 == 0 || hi == n {
+                        for x in Int32(-1)...51 {
+                            XCTAssertEqual(gallop(a, lo, hi, x), lowerBound(a, lo, hi, x), "n \(n) lo \(lo) hi \(hi) x \(x)")
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// The pruned candidate search (no new voices once none can reach the shortlist) keeps the
     /// very neighbour lists and similarities of the reference search that accumulates every voice
     /// met (one thread), over windows, shortlists, posting bounds, sketches and 3 threads; and it

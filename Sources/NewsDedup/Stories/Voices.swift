@@ -181,8 +181,13 @@ struct VoiceSpace {
         // bits over the complement of the term (non-negative floats order as their bits), so
         // the choice and the sort are integer ones. A negative or NaN weight (never seen from
         // TF-IDF) takes the comparison sort instead, which orders the same otherwise.
-        let perChunk = Parallel.mapChunks(v, chunks: max(1, min(v, Parallel.threads * 8))) { [groupRow, groupStart, groupColumn, groupValue] range -> ([Double], [Int], [Int32], [Float]) in
+        var perChunk = Parallel.mapChunks(v, chunks: max(1, min(v, Parallel.threads * 8))) { [groupRow, groupStart, groupColumn, groupValue] range -> ([Double], [Int], [Int32], [Float]) in
             var norms: [Double] = [], counts: [Int] = [], tops: [Int32] = [], weights: [Float] = []
+            // At most T terms a voice: sized once (doubling copied the lists into fresh pages).
+            norms.reserveCapacity(range.count)
+            counts.reserveCapacity(range.count)
+            tops.reserveCapacity(range.count * T)
+            weights.reserveCapacity(range.count * T)
             var scratch: [(Int32, Float)] = []
             var keys: [UInt64] = []
             for i in range {
@@ -231,7 +236,13 @@ struct VoiceSpace {
         topStart.reserveCapacity(v + 1)
         topTerm = []
         topWeight = []
-        for (norms, counts, tops, weights) in perChunk {
+        // Sized once, each part freed as it is copied (as the group rows above).
+        let topEntries = perChunk.reduce(0) { $0 + $1.2.count }
+        topTerm.reserveCapacity(topEntries)
+        topWeight.reserveCapacity(topEntries)
+        for c in perChunk.indices {
+            let (norms, counts, tops, weights) = perChunk[c]
+            perChunk[c] = ([], [], [], [])
             inverseNorm.append(contentsOf: norms)
             for c in counts { topStart.append(topStart[topStart.count - 1] + c) }
             topTerm.append(contentsOf: tops)
@@ -569,17 +580,19 @@ struct NeighbourSearch {
                     let j = Int(pVoice[q])
                     let word = j >> 6, bit: UInt64 = 1 << UInt64(j & 63)
                     let x = wi * pWeight[q]
-                    if member[word] & bit == 0 {
-                        member[word] |= bit
-                        touched[touchedCount] = UInt64(j); touchedCount += 1
-                        partial[j] = x
-                    } else {
-                        partial[j] += x
-                    }
+                    let old = member[word]
+                    let isNew = old & bit == 0
+                    member[word] = old | bit
+                    touched[touchedCount] = UInt64(j)
+                    touchedCount &+= isNew ? 1 : 0
+                    let p = partial[j]
+                    partial[j] = (isNew ? 0 : p) + x
                 }
                 @inline(__always) func addKnown(_ q: Int, _ wi: Float) {
                     let j = Int(pVoice[q])
-                    if member[j >> 6] & (1 << UInt64(j & 63)) != 0 { partial[j] += wi * pWeight[q] }
+                    let known = member[j >> 6] & (1 << UInt64(j & 63)) != 0
+                    let p = partial[j]
+                    partial[j] = known ? p + wi * pWeight[q] : p
                 }
                 let first = space.topStart[i], terms = min(space.topStart[i + 1], first + indexTerms) - first
                 for k in 0..<terms {
@@ -588,9 +601,9 @@ struct NeighbourSearch {
                     // Positions of the window's dated voices (those needing a date test first)
                     // and of the undated tail in this posting list.
                     let a = lowerBound(pVoice, s, e, Int32(dated.lowerBound))
-                    let m = lowerBound(pVoice, a, e, Int32(sure))
-                    let b = lowerBound(pVoice, m, e, Int32(dated.upperBound))
-                    let u = lowerBound(pVoice, b, e, Int32(vs.dated))
+                    let m = gallop(pVoice, a, e, Int32(sure))
+                    let b = gallop(pVoice, m, e, Int32(dated.upperBound))
+                    let u = b == e || pVoice[e - 1] < Int32(vs.dated) ? e : lowerBound(pVoice, b, e, Int32(vs.dated))
                     let skipped = (b - a) + (e - u) > maxPosting
                     spans[5 * k] = skipped ? -1 : a
                     spans[5 * k + 1] = m; spans[5 * k + 2] = b; spans[5 * k + 3] = u; spans[5 * k + 4] = e
@@ -839,6 +852,16 @@ func selectLargest(_ a: UnsafeMutablePointer<UInt64>, _ n: Int, _ k: Int) {
     var l = lo, h = hi
     while l < h { let m = (l + h) >> 1; if a[m] < x { l = m + 1 } else { h = m } }
     return l
+}
+
+/// `lowerBound` for a position likely near `lo` (exponential search from `lo`): O(log distance),
+/// reading the list forwards from where the last search ended rather than from its middle.
+@inline(__always) func gallop(_ a: UnsafeBufferPointer<Int32>, _ lo: Int, _ hi: Int, _ x: Int32) -> Int {
+    if lo >= hi || a[lo] >= x { return lo }
+    // a[lo + step / 2] < x throughout.
+    var step = 1
+    while lo + step < hi && a[lo + step] < x { step <<= 1 }
+    return lowerBound(a, lo + step / 2 + 1, min(hi, lo + step), x)
 }
 
 /// Why `Adjacency` leaves an edge out.

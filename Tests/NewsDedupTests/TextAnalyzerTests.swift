@@ -91,6 +91,29 @@ final class TextAnalyzerTests: XCTestCase {
         XCTAssertLessThan(growths[1] + 2, growths[0], "the table sized up front grew less")
     }
 
+    /// A chunk's table goes back to the pool when interning ends; the next chunk's vocabulary of
+    /// that size takes it (the pool is not empty after the first) and starts from an empty table:
+    /// the first chunk's tokens get the second's dense ids, not their old ones.
+    func testVocabularyTableReusedAcrossChunksStartsEmpty() {
+        func intern(_ v: inout TokenVocabulary, _ word: String) -> UInt32 {
+            var w = word
+            return w.withUTF8 { v.intern($0, stopWords: []) }
+        }
+        var first = TokenVocabulary(expectedTokens: 20_000)
+        for k in 0..<5_000 { XCTAssertEqual(intern(&first, "first\(k)"), UInt32(k)) }
+        first.finishInterning()
+        var second = TokenVocabulary(expectedTokens: 20_000)
+        // Tokens of the first chunk, in another order, then new ones: ids 0, 1, 2, ...
+        let words = (0..<5_000).reversed().map { "first\($0)" } + (0..<1_000).map { "second\($0)" }
+        for (id, w) in words.enumerated() {
+            XCTAssertEqual(intern(&second, w), UInt32(id), w)
+            XCTAssertEqual(second.string(UInt32(id)), w)
+        }
+        XCTAssertEqual(second.count, words.count)
+        XCTAssertEqual(second.generation, 0, "sized up front: no growth")
+        second.finishInterning()
+    }
+
     /// Interning a text's tokens with the slot hints read before any of them is interned (as
     /// pass 1 does) gives the ids interning them one by one gives: through table growths (stale
     /// hints), with tokens repeated within a text (a hint read before their first insert), long

@@ -536,7 +536,9 @@ struct NeighbourSearch {
             let partial = UnsafeMutablePointer<Float>.allocate(capacity: max(1, v))
             partial.initialize(repeating: 0, count: max(1, v))
             defer { partial.deallocate() }
-            let touched = UnsafeMutablePointer<UInt64>.allocate(capacity: max(1, v))
+            // One slot more than voices: `addMarked` writes the next slot before it knows
+            // whether the voice is new.
+            let touched = UnsafeMutablePointer<UInt64>.allocate(capacity: v + 1)
             defer { touched.deallocate() }
             // With `prune`: the voices accumulated, as bits (a small array that stays in cache,
             // where `partial` is read at random), cleared after each voice.
@@ -574,8 +576,10 @@ struct NeighbourSearch {
                     partial[j] += wi * pWeight[q]
                 }
                 // Pruning: a voice is new while its bit is clear; its sum starts as its first
-                // product (0 + x is x: the same floats), so `partial` is neither read for a new
-                // voice nor cleared after.
+                // product (0 + x is x: the same floats), so `partial` needs no clearing after.
+                // Both accumulations select rather than branch on the bit (a branch per entry
+                // that the bits' pattern makes unpredictable): a new voice's stale sum is read
+                // and dropped, a voice not met keeps its stale sum, which is never ranked.
                 @inline(__always) func addMarked(_ q: Int, _ wi: Float) {
                     let j = Int(pVoice[q])
                     let word = j >> 6, bit: UInt64 = 1 << UInt64(j & 63)

@@ -781,29 +781,30 @@ struct TokenVocabulary: Sendable {
     /// Lookup tables kept for the next chunks. A table of a thousand articles is 1-2 MiB: for a
     /// large night (`Pipeline.MemoryPolicy.returnFreed`) each fresh one was mapped pages, faulted
     /// in and zeroed by the kernel once per chunk (at a million articles 0.4M page faults, about
-    /// a second of system time); a kept one is zeroed in place. At most `limit` are kept.
+    /// a second of system time); a kept one is zeroed in place. At most `limit` are kept, and
+    /// only tables of chunks (`minimumCount` words and more: the default table is not worth it).
     final class TablePool: @unchecked Sendable {
         static let shared = TablePool()
         private let lock = NSLock()
         private var tables: [[UInt64]] = []
         private let limit = 8
+        private let minimumCount = 1 << 16
 
         /// A table of `count` zeros: a kept one of that size, else a new one.
         func take(count: Int) -> [UInt64] {
             lock.lock()
-            let i = tables.lastIndex { $0.count == count }
-            var table = i.map { tables.remove(at: $0) }
+            let kept = tables.lastIndex { $0.count == count }.map { tables.remove(at: $0) }
             lock.unlock()
-            guard table != nil else { return [UInt64](repeating: 0, count: count) }
-            table!.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
-            return table!
+            guard var table = kept else { return [UInt64](repeating: 0, count: count) }
+            table.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+            return table
         }
 
         /// Keeps `table` (when there is room) and leaves it empty.
         func give(_ table: inout [UInt64]) {
             let t = table
             table = []
-            guard t.count >= 1 << 16 else { return }
+            guard t.count >= minimumCount else { return }
             lock.lock()
             if tables.count < limit { tables.append(t) }
             lock.unlock()
